@@ -1,0 +1,133 @@
+/*
+ * NAME
+ *	check 3
+ * SUMMARY
+ *	judge one recipient: parse, classify, look up, decide
+ * DESCRIPTION
+ *	Order of the rules: a recipient that cannot be parsed is a syntax
+ *	error; a bare local part (Postfix appends $myorigin later) or a
+ *	domain that is not local passes unchecked; postmaster in a local
+ *	domain passes (RFC 5321 section 4.5.1); everything else is looked
+ *	up, and with a recipient delimiter an unknown "user+tag" is looked
+ *	up again as "user".
+ *
+ *	The reply text quotes the address; libmilter reads '%' in a reply
+ *	as a format character, so it is doubled, and anything that is not
+ *	printable ASCII is replaced.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "util.h"
+
+#define REPLY_ADDR_MAX 300	/* longer addresses are cut in replies */
+
+/* reply_append - append s, doubling '%' and masking unprintables */
+static size_t
+reply_append(char *out, size_t outlen, size_t o, const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s && n < max && o + 3 < outlen; s++, n++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '%') {
+			out[o++] = '%';
+			out[o++] = '%';
+		} else {
+			out[o++] = (c < 0x20 || c > 0x7e) ? '?' : (char)c;
+		}
+	}
+	if (*s && o + 6 < outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* build_reply - "<addr>: text" (or only the text) into out->reply */
+static void
+build_reply(const struct config *cfg, const char *shown, struct check_result *out)
+{
+	const char *text;
+	size_t o = 0;
+
+	switch (out->decision.action) {
+	case ACTION_ACCEPT:
+		out->reply[0] = '\0';
+		return;
+	case ACTION_TEMPFAIL:
+		text = "Temporary lookup failure";
+		break;
+	default:
+		text = out->cls == RCPT_BAD_SYNTAX ?
+		    "Bad recipient address syntax" : cfg->reject_text;
+	}
+	if (out->cls != RCPT_BAD_SYNTAX) {
+		out->reply[o++] = '<';
+		o = reply_append(out->reply, sizeof(out->reply), o, shown,
+		    REPLY_ADDR_MAX);
+		o = reply_append(out->reply, sizeof(out->reply), o, ">: ", 3);
+	}
+	reply_append(out->reply, sizeof(out->reply), o, text, CHECK_REPLY_MAX);
+}
+
+/* classify - everything but the policy: what kind of recipient is this */
+static enum rcpt_class
+classify(const struct config *cfg, struct directory *dir, const struct addr *a,
+    struct check_result *out)
+{
+	struct dir_query q;
+	struct addr base;
+	enum dir_result r;
+
+	if (a->domain[0] == '\0' || !config_is_local(cfg, a->domain))
+		return RCPT_NONLOCAL;
+	if (addr_is_postmaster(a))
+		return RCPT_POSTMASTER;
+
+	r = directory_lookup(dir, a, &q);
+	out->looked_up++;
+	out->lookup_seconds += q.seconds;
+	if (r == DIR_NOTFOUND && addr_strip_extension(a, cfg->delimiters, &base)) {
+		r = directory_lookup(dir, &base, &q);
+		out->looked_up++;
+		out->lookup_seconds += q.seconds;
+	}
+	switch (r) {
+	case DIR_FOUND:
+		return RCPT_EXISTS;
+	case DIR_NOTFOUND:
+		return RCPT_UNKNOWN;
+	default:
+		util_strlcpy(out->error, q.error, sizeof(out->error));
+		return RCPT_LOOKUP_FAILED;
+	}
+}
+
+/* check_recipient - judge rcpt for a session; never fails */
+void
+check_recipient(const struct config *cfg, struct directory *dir,
+    const char *rcpt, int authenticated, struct check_result *out)
+{
+	struct policy_config pc = { cfg->delay };
+	struct policy_input in;
+	struct addr a;
+	const char *why = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (addr_parse(rcpt, &a, &why) != ADDR_OK) {
+		in.cls = RCPT_BAD_SYNTAX;
+		util_strlcpy(out->error, why, sizeof(out->error));
+	} else {
+		in.cls = classify(cfg, dir, &a, out);
+	}
+	in.authenticated = authenticated;
+	out->cls = in.cls;
+	policy_decide(&pc, &in, &out->decision);
+	build_reply(cfg, in.cls == RCPT_BAD_SYNTAX ? "" : a.full, out);
+}

@@ -1,0 +1,36 @@
+/*
+ * NAME
+ *	check 3h
+ * SUMMARY
+ *	judge one recipient: parse, classify, look up, decide
+ * DESCRIPTION
+ *	check_recipient() runs the whole decision path for one RCPT TO
+ *	except the sleep: address parsing, local domain and postmaster
+ *	rules, the directory lookup (with the recipient delimiter), the
+ *	policy, and the SMTP reply text. It knows nothing of libmilter, so
+ *	the daemon and any other front end share it.
+ */
+#ifndef MT_CHECK_H
+#define MT_CHECK_H
+
+#include "addr.h"
+#include "config.h"
+#include "directory.h"
+#include "policy.h"
+
+#define CHECK_REPLY_MAX 1024
+
+struct check_result {
+	struct decision	decision;
+	enum rcpt_class	cls;
+	int		looked_up;	/* number of directory queries */
+	double		lookup_seconds;
+	char		error[256];	/* directory or syntax problem */
+	char		reply[CHECK_REPLY_MAX];	/* text for smfi_setreply */
+};
+
+/* check_recipient - judge rcpt for a session; never fails */
+void check_recipient(const struct config *cfg, struct directory *dir,
+    const char *rcpt, int authenticated, struct check_result *out);
+
+#endif

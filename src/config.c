@@ -1,0 +1,504 @@
+/*
+ * NAME
+ *	config 3
+ * SUMMARY
+ *	command-line flags: defaults, parsing, validation
+ * DESCRIPTION
+ *	Short options follow the OpenLDAP client tools where they overlap
+ *	(-H, -b, -s, -D, -y, -Z). Numbers are parsed strictly and bounded;
+ *	a message always names the flag, the value and what it accepts.
+ *	Messages use the program name "milter-tarpit" and go to the stream
+ *	the caller gives, never to syslog: flags are read before logging
+ *	starts.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "ldap_escape.h"
+#include "util.h"
+
+#define PROG "milter-tarpit"
+#define PASSWORD_MAX 1024
+
+static const char short_opts[] = ":p:H:b:s:F:D:y:Zt:P:d:e:T:M:R:fvhV";
+
+static const struct option long_opts[] = {
+	{ "socket", required_argument, NULL, 'p' },
+	{ "uri", required_argument, NULL, 'H' },
+	{ "base", required_argument, NULL, 'b' },
+	{ "scope", required_argument, NULL, 's' },
+	{ "filter", required_argument, NULL, 'F' },
+	{ "bind-dn", required_argument, NULL, 'D' },
+	{ "password-file", required_argument, NULL, 'y' },
+	{ "starttls", no_argument, NULL, 'Z' },
+	{ "ldap-timeout", required_argument, NULL, 't' },
+	{ "pool-size", required_argument, NULL, 'P' },
+	{ "domain", required_argument, NULL, 'd' },
+	{ "delimiter", required_argument, NULL, 'e' },
+	{ "delay", required_argument, NULL, 'T' },
+	{ "milter-timeout", required_argument, NULL, 'M' },
+	{ "reject-text", required_argument, NULL, 'R' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char usage_text[] =
+"Usage: milter-tarpit [options]\n"
+"Check each recipient against an LDAP directory; delay and reject unknown\n"
+"recipients in anonymous SMTP sessions.\n"
+"\n"
+"Milter:\n"
+"  -p, --socket SPEC          milter socket, unix:/path or inet:port@host\n"
+"                             (default " CONFIG_DEFAULT_SOCKET ")\n"
+"  -M, --milter-timeout SECS  the MTA's milter command timeout, 1-3600\n"
+"                             (default 30, Postfix's milter_command_timeout)\n"
+"Directory:\n"
+"  -H, --uri URI              LDAP URI(s), ldap:// ldaps:// ldapi://; repeat or\n"
+"                             separate with spaces or commas (default: ldap.conf)\n"
+"  -b, --base DN              search base (default: ldap.conf BASE)\n"
+"  -s, --scope SCOPE          base, one or sub (default sub)\n"
+"  -F, --filter TEMPLATE      search filter; %s address, %u local part,\n"
+"                             %d domain, %% percent (default " CONFIG_DEFAULT_FILTER ")\n"
+"  -D, --bind-dn DN           bind DN (default: anonymous)\n"
+"  -y, --password-file FILE   read the bind password from FILE\n"
+"  -Z, --starttls             use StartTLS; -ZZ to require it\n"
+"  -t, --ldap-timeout SECS    bound on one lookup, 0.1-60 (default 5)\n"
+"  -P, --pool-size N          LDAP connections shared by all sessions,\n"
+"                             1-64 (default 4)\n"
+"Recipients:\n"
+"  -d, --domain LIST          local domain(s), repeat or comma-separate;\n"
+"                             only these are checked (required)\n"
+"  -e, --delimiter CHARS      recipient delimiter(s), e.g. +\n"
+"Tarpit:\n"
+"  -T, --delay SECS           delay before rejecting an unknown recipient in\n"
+"                             an anonymous session, 0-3600, 0 = off (default 20)\n"
+"  -R, --reject-text TEXT     text after \"550 5.1.1 <address>: \"\n"
+"                             (default \"" CONFIG_DEFAULT_REJECT "\")\n"
+"Process:\n"
+"  -f, --foreground           do not detach; log to stderr\n"
+"  -v, --verbose              log debug lines too\n"
+"  -h, --help                 show this help\n"
+"  -V, --version              show the version\n"
+"\n"
+"Exit status: 0 stopped cleanly, 64 bad flag, 69 socket unusable,\n"
+"78 configuration error, 70 internal error.\n";
+
+/* config_init - fill in the defaults */
+void
+config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->socket = strdup(CONFIG_DEFAULT_SOCKET);
+	cfg->scope = SCOPE_SUB;
+	cfg->filter = strdup(CONFIG_DEFAULT_FILTER);
+	cfg->ldap_timeout = CONFIG_DEFAULT_TIMEOUT;
+	cfg->pool_size = CONFIG_DEFAULT_POOL;
+	cfg->delay = CONFIG_DEFAULT_DELAY;
+	cfg->milter_timeout = CONFIG_DEFAULT_MILTER_TIMEOUT;
+	cfg->reject_text = strdup(CONFIG_DEFAULT_REJECT);
+}
+
+/* flag_name - "-T/--delay" for an option character */
+static void
+flag_name(int c, char *buf, size_t len)
+{
+	const struct option *o;
+
+	for (o = long_opts; o->name; o++)
+		if (o->val == c) {
+			snprintf(buf, len, "-%c/--%s", c, o->name);
+			return;
+		}
+	snprintf(buf, len, "-%c", c);
+}
+
+/* replace - set a string field to a copy of value */
+static void
+replace(char **field, const char *value)
+{
+	free(*field);
+	*field = strdup(value);
+}
+
+/* add_uris - append space/comma separated URIs, checking each scheme */
+static int
+add_uris(struct config *cfg, const char *arg, FILE *err)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	size_t need;
+	int rc = 0, n = 0;
+
+	for (tok = strtok_r(copy, " ,", &save); tok;
+	    tok = strtok_r(NULL, " ,", &save)) {
+		if (strncasecmp(tok, "ldap://", 7) != 0 &&
+		    strncasecmp(tok, "ldaps://", 8) != 0 &&
+		    strncasecmp(tok, "ldapi://", 8) != 0) {
+			fprintf(err, PROG ": -H/--uri: \"%s\" is not an ldap://,"
+			    " ldaps:// or ldapi:// URI\n", tok);
+			rc = -1;
+			break;
+		}
+		need = (cfg->uris ? strlen(cfg->uris) + 1 : 0) + strlen(tok) + 1;
+		if (cfg->uris == NULL) {
+			cfg->uris = strdup(tok);
+		} else {
+			cfg->uris = realloc(cfg->uris, need);
+			strcat(cfg->uris, " ");
+			strcat(cfg->uris, tok);
+		}
+		n++;
+	}
+	if (rc == 0 && n == 0) {
+		fprintf(err, PROG ": -H/--uri: empty URI list\n");
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+/* domain_ok - plausible domain name: letters, digits, '-', '.', 8-bit */
+static int
+domain_ok(const char *d)
+{
+	const unsigned char *p;
+
+	if (*d == '\0' || *d == '.' || strlen(d) > 255 || strstr(d, ".."))
+		return 0;
+	for (p = (const unsigned char *)d; *p; p++)
+		if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_'))
+			return 0;
+	return 1;
+}
+
+/* add_domains - append a comma/space separated list of local domains */
+static int
+add_domains(struct config *cfg, const char *arg, FILE *err)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int rc = 0, n = 0;
+	size_t len;
+
+	for (tok = strtok_r(copy, " ,", &save); tok;
+	    tok = strtok_r(NULL, " ,", &save)) {
+		len = strlen(tok);
+		if (len > 1 && tok[len - 1] == '.')
+			tok[len - 1] = '\0';
+		if (!domain_ok(tok)) {
+			fprintf(err, PROG ": -d/--domain: \"%s\" is not a domain"
+			    " name (letters, digits, '-' and '.')\n", tok);
+			rc = -1;
+			break;
+		}
+		cfg->domains = realloc(cfg->domains,
+		    (cfg->ndomains + 1) * sizeof(char *));
+		cfg->domains[cfg->ndomains] = strdup(tok);
+		util_lower(cfg->domains[cfg->ndomains]);
+		cfg->ndomains++;
+		n++;
+	}
+	if (rc == 0 && n == 0) {
+		fprintf(err, PROG ": -d/--domain: empty domain list\n");
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+/* text_ok - printable ASCII, no '%' trouble, bounded */
+static int
+text_ok(const char *s, size_t max)
+{
+	if (strlen(s) == 0 || strlen(s) > max)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* parse_one - apply one option; 0 ok, -1 refused */
+static int
+parse_one(struct config *cfg, int c, const char *arg, FILE *err)
+{
+	char flag[40];
+	const char *why;
+	double d;
+	long l;
+
+	flag_name(c, flag, sizeof(flag));
+	switch (c) {
+	case 'p':
+		if (strncmp(arg, "unix:", 5) && strncmp(arg, "local:", 6) &&
+		    strncmp(arg, "inet:", 5) && strncmp(arg, "inet6:", 6) &&
+		    arg[0] != '/') {
+			fprintf(err, PROG ": %s: \"%s\" is not a milter socket"
+			    " (unix:/path, inet:port@host or inet6:port@host)\n",
+			    flag, arg);
+			return -1;
+		}
+		replace(&cfg->socket, arg);
+		return 0;
+	case 'H':
+		return add_uris(cfg, arg, err);
+	case 'b':
+		replace(&cfg->base, arg);
+		return 0;
+	case 's':
+		if (strcasecmp(arg, "base") == 0)
+			cfg->scope = SCOPE_BASE;
+		else if (strcasecmp(arg, "one") == 0 ||
+		    strcasecmp(arg, "onelevel") == 0)
+			cfg->scope = SCOPE_ONE;
+		else if (strcasecmp(arg, "sub") == 0 ||
+		    strcasecmp(arg, "subtree") == 0)
+			cfg->scope = SCOPE_SUB;
+		else {
+			fprintf(err, PROG ": %s: \"%s\" is not a scope"
+			    " (base, one or sub)\n", flag, arg);
+			return -1;
+		}
+		return 0;
+	case 'F':
+		if (filter_check(arg, &why) < 0) {
+			fprintf(err, PROG ": %s: filter \"%s\" %s\n", flag, arg,
+			    why);
+			return -1;
+		}
+		replace(&cfg->filter, arg);
+		return 0;
+	case 'D':
+		replace(&cfg->bind_dn, arg);
+		return 0;
+	case 'y':
+		replace(&cfg->password_file, arg);
+		return 0;
+	case 'Z':
+		cfg->starttls = cfg->starttls < 2 ? cfg->starttls + 1 : 2;
+		return 0;
+	case 't':
+		if (util_parse_seconds(arg, 0.1, 60, &d) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not a number of"
+			    " seconds from 0.1 to 60\n", flag, arg);
+			return -1;
+		}
+		cfg->ldap_timeout = d;
+		return 0;
+	case 'P':
+		if (util_parse_long(arg, 1, 64, &l) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not a whole number"
+			    " from 1 to 64\n", flag, arg);
+			return -1;
+		}
+		cfg->pool_size = l;
+		return 0;
+	case 'd':
+		return add_domains(cfg, arg, err);
+	case 'e':
+		if (!text_ok(arg, 8) || strpbrk(arg, "@\" <>") != NULL) {
+			fprintf(err, PROG ": %s: \"%s\" is not a set of 1 to 8"
+			    " delimiter characters (e.g. + or +-)\n", flag, arg);
+			return -1;
+		}
+		replace(&cfg->delimiters, arg);
+		return 0;
+	case 'T':
+		if (util_parse_seconds(arg, 0, 3600, &d) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not a number of"
+			    " seconds from 0 to 3600\n", flag, arg);
+			return -1;
+		}
+		cfg->delay = d;
+		return 0;
+	case 'M':
+		if (util_parse_seconds(arg, 1, 3600, &d) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not a number of"
+			    " seconds from 1 to 3600\n", flag, arg);
+			return -1;
+		}
+		cfg->milter_timeout = d;
+		return 0;
+	case 'R':
+		if (!text_ok(arg, 400)) {
+			fprintf(err, PROG ": %s: the text must be 1 to 400"
+			    " printable ASCII characters\n", flag);
+			return -1;
+		}
+		replace(&cfg->reject_text, arg);
+		return 0;
+	case 'f':
+		cfg->foreground = 1;
+		return 0;
+	case 'v':
+		cfg->verbose = 1;
+		return 0;
+	}
+	return -1;
+}
+
+/* config_parse - parse argv; messages go to err, --help to out */
+enum config_status
+config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
+{
+	int c, idx;
+	char flag[40];
+
+	optind = 0;		/* glibc: rescan from the start */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, &idx)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage_text, out);
+			return CONFIG_DONE;
+		case 'V':
+			fprintf(out, "milter-tarpit %s\n", PACKAGE_VERSION);
+			return CONFIG_DONE;
+		case ':':
+			flag_name(optopt, flag, sizeof(flag));
+			fprintf(err, PROG ": %s needs a value; see --help\n", flag);
+			return CONFIG_USAGE;
+		case '?':
+			if (optopt)
+				fprintf(err, PROG ": unknown option -%c; see"
+				    " --help\n", optopt);
+			else
+				fprintf(err, PROG ": unknown option %s; see"
+				    " --help\n", argv[optind - 1]);
+			return CONFIG_USAGE;
+		default:
+			if (parse_one(cfg, c, optarg, err) < 0)
+				return CONFIG_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(err, PROG ": unexpected argument \"%s\"; see --help\n",
+		    argv[optind]);
+		return CONFIG_USAGE;
+	}
+	return CONFIG_OK;
+}
+
+/* config_check - whole-configuration checks; 0 ok, -1 (exit 78) */
+int
+config_check(const struct config *cfg, FILE *err)
+{
+	int rc = 0;
+	double budget = cfg->milter_timeout - CONFIG_SAFETY_MARGIN;
+
+	if (cfg->ndomains == 0) {
+		fprintf(err, PROG ": no local domains: give -d/--domain"
+		    " (only recipients in these domains are checked)\n");
+		rc = -1;
+	}
+	if (cfg->bind_dn && !cfg->password_file) {
+		fprintf(err, PROG ": -D/--bind-dn needs -y/--password-file"
+		    " (the password is never taken on the command line)\n");
+		rc = -1;
+	}
+	if (cfg->password_file && !cfg->bind_dn) {
+		fprintf(err, PROG ": -y/--password-file needs -D/--bind-dn\n");
+		rc = -1;
+	}
+	if (cfg->delay + cfg->ldap_timeout > budget) {
+		fprintf(err, PROG ": tarpit delay %gs + LDAP timeout %gs = %gs"
+		    " leaves less than a %gs safety margin below the MTA's"
+		    " milter timeout of %gs: lower -T/--delay or"
+		    " -t/--ldap-timeout, or raise -M/--milter-timeout to match"
+		    " Postfix's milter_command_timeout\n", cfg->delay,
+		    cfg->ldap_timeout, cfg->delay + cfg->ldap_timeout,
+		    CONFIG_SAFETY_MARGIN, cfg->milter_timeout);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* config_load_password - read the bind password; 0 ok, -1 (exit 78) */
+int
+config_load_password(struct config *cfg, FILE *err)
+{
+	char buf[PASSWORD_MAX + 2];
+	struct stat st;
+	FILE *fp;
+	size_t len;
+
+	if (cfg->password_file == NULL)
+		return 0;
+	if ((fp = fopen(cfg->password_file, "r")) == NULL) {
+		fprintf(err, PROG ": -y/--password-file: cannot read %s: %s\n",
+		    cfg->password_file, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & S_IROTH))
+		fprintf(err, PROG ": warning: password file %s is readable by"
+		    " everyone; chmod o-r it\n", cfg->password_file);
+	if (fgets(buf, sizeof(buf), fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+	len = strcspn(buf, "\r\n");
+	if (len > PASSWORD_MAX) {
+		fprintf(err, PROG ": -y/--password-file: %s: password longer"
+		    " than %d bytes\n", cfg->password_file, PASSWORD_MAX);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	buf[len] = '\0';
+	if (len == 0) {
+		fprintf(err, PROG ": -y/--password-file: %s: the first line is"
+		    " empty\n", cfg->password_file);
+		return -1;
+	}
+	if (cfg->password) {
+		explicit_bzero(cfg->password, strlen(cfg->password));
+		free(cfg->password);
+	}
+	cfg->password = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+/* config_is_local - is domain one of the local domains */
+int
+config_is_local(const struct config *cfg, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ndomains; i++)
+		if (strcmp(cfg->domains[i], domain) == 0)
+			return 1;
+	return 0;
+}
+
+/* config_free - release what config_parse allocated */
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg->password) {
+		explicit_bzero(cfg->password, strlen(cfg->password));
+		free(cfg->password);
+	}
+	for (i = 0; i < cfg->ndomains; i++)
+		free(cfg->domains[i]);
+	free(cfg->domains);
+	free(cfg->socket);
+	free(cfg->uris);
+	free(cfg->base);
+	free(cfg->filter);
+	free(cfg->bind_dn);
+	free(cfg->password_file);
+	free(cfg->delimiters);
+	free(cfg->reject_text);
+	memset(cfg, 0, sizeof(*cfg));
+}

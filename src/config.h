@@ -1,0 +1,77 @@
+/*
+ * NAME
+ *	config 3h
+ * SUMMARY
+ *	command-line flags: defaults, parsing, validation
+ * DESCRIPTION
+ *	config_parse() turns argv into a struct config, refusing every bad
+ *	value with a message that names the flag and what it accepts.
+ *	config_check() then looks at the whole (required flags, the tarpit
+ *	delay against the MTA's milter timeout). Both write their messages
+ *	to the stream they are given, so they can be unit-tested.
+ */
+#ifndef MT_CONFIG_H
+#define MT_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_SOCKET	"unix:/run/milter-tarpit/milter-tarpit.sock"
+#define CONFIG_DEFAULT_FILTER	"(mail=%s)"
+#define CONFIG_DEFAULT_REJECT	"Recipient address rejected: User unknown"
+#define CONFIG_DEFAULT_DELAY	20.0	/* Microsoft's TarpitTime advice */
+#define CONFIG_DEFAULT_TIMEOUT	5.0
+#define CONFIG_DEFAULT_MILTER_TIMEOUT 30.0	/* Postfix's default */
+#define CONFIG_DEFAULT_POOL	4
+#define CONFIG_SAFETY_MARGIN	5.0	/* seconds kept free below the MTA timeout */
+
+enum config_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
+
+enum config_status {
+	CONFIG_OK,		/* go on */
+	CONFIG_DONE,		/* --help or --version printed: exit 0 */
+	CONFIG_USAGE		/* bad flag: exit 64 */
+};
+
+struct config {
+	char		*socket;
+	char		*uris;		/* space separated; NULL: ldap.conf */
+	char		*base;		/* NULL: ldap.conf BASE */
+	enum config_scope scope;
+	char		*filter;
+	char		*bind_dn;
+	char		*password_file;
+	char		*password;	/* read from password_file */
+	int		starttls;	/* 0 no, 1 try, 2 require */
+	double		ldap_timeout;
+	long		pool_size;
+	char		**domains;	/* lower case */
+	size_t		ndomains;
+	char		*delimiters;
+	double		delay;
+	double		milter_timeout;
+	char		*reject_text;
+	int		foreground;
+	int		verbose;
+};
+
+/* config_init - fill in the defaults */
+void config_init(struct config *cfg);
+
+/* config_parse - parse argv; messages go to err, --help to out */
+enum config_status config_parse(struct config *cfg, int argc, char **argv,
+    FILE *out, FILE *err);
+
+/* config_check - whole-configuration checks; 0 ok, -1 (exit 78) */
+int config_check(const struct config *cfg, FILE *err);
+
+/* config_load_password - read the bind password; 0 ok, -1 (exit 78) */
+int config_load_password(struct config *cfg, FILE *err);
+
+/* config_is_local - is domain one of the local domains */
+int config_is_local(const struct config *cfg, const char *domain);
+
+/* config_free - release what config_parse allocated */
+void config_free(struct config *cfg);
+
+#endif

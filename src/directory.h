@@ -1,0 +1,52 @@
+/*
+ * NAME
+ *	directory 3h
+ * SUMMARY
+ *	the recipient directory: a small backend interface
+ * DESCRIPTION
+ *	A lookup has three outcomes, as in Postfix's dictionaries: the
+ *	address exists, there is definitely no such entry, or we could not
+ *	tell (error, timeout, unreachable). Only the second may ever lead to
+ *	a 5xx. Backends must be safe to call from many threads at once.
+ */
+#ifndef MT_DIRECTORY_H
+#define MT_DIRECTORY_H
+
+#include <stddef.h>
+
+#include "addr.h"
+
+enum dir_result {
+	DIR_FOUND,
+	DIR_NOTFOUND,
+	DIR_ERROR
+};
+
+struct dir_query {
+	char	filter[64];	/* start of the filter sent, for logs */
+	double	seconds;	/* time spent */
+	char	error[256];	/* what went wrong, for DIR_ERROR */
+};
+
+struct directory_ops {
+	enum dir_result (*lookup)(void *impl, const struct addr *a,
+	    struct dir_query *q);
+	void (*close)(void *impl);
+};
+
+struct directory {
+	const struct directory_ops *ops;
+	void		*impl;
+};
+
+/* directory_lookup - look an address up; fills q with what happened */
+enum dir_result directory_lookup(struct directory *d, const struct addr *a,
+    struct dir_query *q);
+
+/* directory_close - release the backend */
+void directory_close(struct directory *d);
+
+/* directory_result_name - "found", "notfound" or "error" */
+const char *directory_result_name(enum dir_result r);
+
+#endif

@@ -1,0 +1,384 @@
+/*
+ * NAME
+ *	directory_ldap 3
+ * SUMMARY
+ *	LDAP directory backend with a bounded connection pool
+ * DESCRIPTION
+ *	Ownership rule: the pool owns every LDAP handle. A worker thread
+ *	borrows one slot for the length of one lookup, and only that thread
+ *	touches the slot's handle until it gives it back; the pool mutex
+ *	guards only the busy flags, never a network call. A thread that
+ *	finds no free slot waits on a condition variable, but never past
+ *	the lookup's deadline.
+ *
+ *	Each lookup has one deadline (the --ldap-timeout from its start)
+ *	that bounds the wait for a slot, connect, StartTLS, bind and search
+ *	together. A connection that fails or times out is dropped, never
+ *	reused; a pooled connection that the server closed (a restart) is
+ *	reopened once, as Postfix's dict_ldap does. Searches ask for no
+ *	attributes and at most one entry, and never dereference aliases.
+ *
+ *	Outcomes: entries found, or a size limit hit after one entry, is
+ *	"found"; a search that succeeds with no entry is "not found";
+ *	everything else, including a missing search base, is an error.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ldap.h>
+
+#include "directory_ldap.h"
+#include "ldap_escape.h"
+#include "log.h"
+#include "util.h"
+
+struct ldap_slot {
+	LDAP	*ld;
+	int	busy;
+};
+
+struct ldap_dir {
+	pthread_mutex_t	mu;		/* guards busy flags and down */
+	pthread_cond_t	cv;		/* a slot was given back */
+	struct ldap_slot *slots;
+	int		nslots;
+	int		down;		/* last lookup failed: log recovery */
+	char		*uris;
+	char		*base;
+	int		scope;
+	char		*filter;
+	char		*bind_dn;
+	char		*password;
+	int		starttls;
+	double		timeout;
+};
+
+/* to_timeval - seconds to a struct timeval, at least 1 ms */
+static struct timeval
+to_timeval(double s)
+{
+	struct timeval tv;
+
+	if (s < 0.001)
+		s = 0.001;
+	tv.tv_sec = (time_t)s;
+	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
+	return tv;
+}
+
+/* to_timespec - monotonic seconds to an absolute timespec */
+static struct timespec
+to_timespec(double t)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* slot_acquire - borrow a slot before the deadline; NULL on timeout */
+static struct ldap_slot *
+slot_acquire(struct ldap_dir *ld, double deadline)
+{
+	struct ldap_slot *found = NULL;
+	struct timespec ts = to_timespec(deadline);
+	int i, rc = 0;
+
+	pthread_mutex_lock(&ld->mu);
+	for (;;) {
+		/* Prefer an open connection, then any free slot. */
+		for (i = 0; i < ld->nslots; i++)
+			if (!ld->slots[i].busy && ld->slots[i].ld) {
+				found = &ld->slots[i];
+				break;
+			}
+		for (i = 0; found == NULL && i < ld->nslots; i++)
+			if (!ld->slots[i].busy)
+				found = &ld->slots[i];
+		if (found || rc == ETIMEDOUT)
+			break;
+		rc = pthread_cond_timedwait(&ld->cv, &ld->mu, &ts);
+	}
+	if (found)
+		found->busy = 1;
+	pthread_mutex_unlock(&ld->mu);
+	return found;
+}
+
+/* slot_release - give a slot back and wake one waiter */
+static void
+slot_release(struct ldap_dir *ld, struct ldap_slot *slot)
+{
+	pthread_mutex_lock(&ld->mu);
+	slot->busy = 0;
+	pthread_cond_signal(&ld->cv);
+	pthread_mutex_unlock(&ld->mu);
+}
+
+/* slot_drop - close the slot's connection; the slot stays borrowed */
+static void
+slot_drop(struct ldap_slot *slot)
+{
+	if (slot->ld) {
+		ldap_unbind_ext(slot->ld, NULL, NULL);
+		slot->ld = NULL;
+	}
+}
+
+/* set_error - describe rc (and the server's diagnostic) into q->error */
+static void
+set_error(LDAP *ld, struct dir_query *q, const char *what, int rc)
+{
+	char *diag = NULL;
+
+	if (ld)
+		ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	snprintf(q->error, sizeof(q->error), "%s: %s%s%s", what,
+	    ldap_err2string(rc), diag && *diag ? ": " : "", diag ? diag : "");
+	if (diag)
+		ldap_memfree(diag);
+}
+
+/* slot_connect - open, StartTLS and bind a new connection */
+static int
+slot_connect(struct ldap_dir *ld, struct ldap_slot *slot, double deadline,
+    struct dir_query *q)
+{
+	int rc, version = LDAP_VERSION3, deref = LDAP_DEREF_NEVER;
+	struct timeval tv = to_timeval(deadline - util_now());
+	struct berval cred;
+	LDAP *l = NULL;
+
+	rc = ldap_initialize(&l, ld->uris);
+	if (rc != LDAP_SUCCESS) {
+		set_error(NULL, q, "ldap_initialize", rc);
+		return -1;
+	}
+	ldap_set_option(l, LDAP_OPT_PROTOCOL_VERSION, &version);
+	ldap_set_option(l, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	ldap_set_option(l, LDAP_OPT_RESTART, LDAP_OPT_ON);
+	ldap_set_option(l, LDAP_OPT_DEREF, &deref);
+	ldap_set_option(l, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+	ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
+
+	if (ld->starttls) {
+		rc = ldap_start_tls_s(l, NULL, NULL);
+		if (rc != LDAP_SUCCESS) {
+			if (ld->starttls > 1 || rc == LDAP_SERVER_DOWN ||
+			    rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR) {
+				set_error(l, q, "StartTLS", rc);
+				ldap_unbind_ext(l, NULL, NULL);
+				return -1;
+			}
+			log_warnx("ldap: StartTLS failed, going on without it"
+			    " (give -ZZ to require it): %s",
+			    ldap_err2string(rc));
+		}
+	}
+	if (ld->bind_dn) {
+		tv = to_timeval(deadline - util_now());
+		ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
+		cred.bv_val = ld->password;
+		cred.bv_len = strlen(ld->password);
+		rc = ldap_sasl_bind_s(l, ld->bind_dn, LDAP_SASL_SIMPLE, &cred,
+		    NULL, NULL, NULL);
+		if (rc != LDAP_SUCCESS) {
+			char what[300];
+
+			snprintf(what, sizeof(what), "bind as %s", ld->bind_dn);
+			set_error(l, q, what, rc);
+			ldap_unbind_ext(l, NULL, NULL);
+			return -1;
+		}
+	}
+	slot->ld = l;
+	return 0;
+}
+
+/* slot_search - one search; DIR_* result, and the LDAP code in *rcp */
+static enum dir_result
+slot_search(struct ldap_dir *ld, struct ldap_slot *slot, const char *filter,
+    double deadline, struct dir_query *q, int *rcp)
+{
+	static char *attrs[] = { LDAP_NO_ATTRS, NULL };
+	struct timeval tv = to_timeval(deadline - util_now());
+	LDAPMessage *res = NULL;
+	enum dir_result r;
+	int rc;
+
+	rc = ldap_search_ext_s(slot->ld, ld->base, ld->scope, filter, attrs, 1,
+	    NULL, NULL, &tv, 1, &res);
+	*rcp = rc;
+	switch (rc) {
+	case LDAP_SUCCESS:
+		r = ldap_count_entries(slot->ld, res) > 0 ? DIR_FOUND :
+		    DIR_NOTFOUND;
+		break;
+	case LDAP_SIZELIMIT_EXCEEDED:
+		r = DIR_FOUND;
+		break;
+	case LDAP_NO_SUCH_OBJECT:
+		set_error(slot->ld, q, "search base does not exist", rc);
+		r = DIR_ERROR;
+		break;
+	default:
+		set_error(slot->ld, q, "search", rc);
+		r = DIR_ERROR;
+		break;
+	}
+	if (res)
+		ldap_msgfree(res);
+	return r;
+}
+
+/* note_state - log when the directory goes away or comes back, once */
+static void
+note_state(struct ldap_dir *ld, enum dir_result r, const struct dir_query *q)
+{
+	int was;
+
+	pthread_mutex_lock(&ld->mu);
+	was = ld->down;
+	ld->down = (r == DIR_ERROR);
+	pthread_mutex_unlock(&ld->mu);
+	if (r == DIR_ERROR && !was)
+		log_warnx("ldap: lookups failing: %s", q->error);
+	else if (r != DIR_ERROR && was)
+		log_info("ldap: lookups working again");
+}
+
+/* ldap_lookup - the backend's lookup */
+static enum dir_result
+ldap_lookup(void *impl, const struct addr *a, struct dir_query *q)
+{
+	struct ldap_dir *ld = impl;
+	double deadline = util_now() + ld->timeout;
+	enum dir_result r = DIR_ERROR;
+	struct ldap_slot *slot;
+	size_t need;
+	char *filter;
+	int attempt, rc, fresh;
+
+	need = filter_expand(ld->filter, a->full, a->local, a->domain, NULL, 0);
+	if ((filter = malloc(need + 1)) == NULL) {
+		snprintf(q->error, sizeof(q->error), "out of memory");
+		return DIR_ERROR;
+	}
+	filter_expand(ld->filter, a->full, a->local, a->domain, filter,
+	    need + 1);
+	util_strlcpy(q->filter, filter, sizeof(q->filter));
+
+	if ((slot = slot_acquire(ld, deadline)) == NULL) {
+		snprintf(q->error, sizeof(q->error), "no LDAP connection free"
+		    " within %gs (all %d busy)", ld->timeout, ld->nslots);
+		free(filter);
+		note_state(ld, DIR_ERROR, q);
+		return DIR_ERROR;
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		fresh = slot->ld == NULL;
+		if (fresh && slot_connect(ld, slot, deadline, q) < 0)
+			break;
+		r = slot_search(ld, slot, filter, deadline, q, &rc);
+		if (r != DIR_ERROR || rc == LDAP_NO_SUCH_OBJECT)
+			break;
+		slot_drop(slot);	/* never reuse a failed connection */
+		/* A pooled connection the server closed: reopen once. */
+		if (fresh || rc != LDAP_SERVER_DOWN || util_now() >= deadline)
+			break;
+	}
+	slot_release(ld, slot);
+	free(filter);
+	note_state(ld, r, q);
+	return r;
+}
+
+/* ldap_close - drop every connection and free the backend */
+static void
+ldap_close(void *impl)
+{
+	struct ldap_dir *ld = impl;
+	int i;
+
+	for (i = 0; i < ld->nslots; i++)
+		slot_drop(&ld->slots[i]);
+	free(ld->slots);
+	free(ld->uris);
+	free(ld->base);
+	free(ld->filter);
+	free(ld->bind_dn);
+	if (ld->password) {
+		explicit_bzero(ld->password, strlen(ld->password));
+		free(ld->password);
+	}
+	pthread_cond_destroy(&ld->cv);
+	pthread_mutex_destroy(&ld->mu);
+	free(ld);
+}
+
+static const struct directory_ops ldap_ops = { ldap_lookup, ldap_close };
+
+/* directory_ldap_open - set up d from cfg; 0 ok, -1 with err filled */
+int
+directory_ldap_open(struct directory *d, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct ldap_dir *ld;
+	pthread_condattr_t attr;
+	char *defbase = NULL;
+	LDAP *probe = NULL;
+	int rc;
+
+	/* Let libldap parse the URIs now, so a typo stops the start. */
+	rc = ldap_initialize(&probe, cfg->uris);
+	if (rc != LDAP_SUCCESS) {
+		snprintf(err, errlen, "-H/--uri: %s: %s",
+		    cfg->uris ? cfg->uris : "(ldap.conf)", ldap_err2string(rc));
+		return -1;
+	}
+	if (cfg->base == NULL)
+		ldap_get_option(probe, LDAP_OPT_DEFBASE, &defbase);
+	ldap_unbind_ext(probe, NULL, NULL);
+	if (cfg->base == NULL && (defbase == NULL || *defbase == '\0')) {
+		snprintf(err, errlen, "no search base: give -b/--base or set"
+		    " BASE in ldap.conf");
+		if (defbase)
+			ldap_memfree(defbase);
+		return -1;
+	}
+
+	ld = calloc(1, sizeof(*ld));
+	ld->nslots = (int)cfg->pool_size;
+	ld->slots = calloc((size_t)ld->nslots, sizeof(*ld->slots));
+	ld->uris = cfg->uris ? strdup(cfg->uris) : NULL;
+	ld->base = strdup(cfg->base ? cfg->base : defbase);
+	ld->scope = cfg->scope == SCOPE_BASE ? LDAP_SCOPE_BASE :
+	    cfg->scope == SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
+	ld->filter = strdup(cfg->filter);
+	ld->bind_dn = cfg->bind_dn ? strdup(cfg->bind_dn) : NULL;
+	ld->password = cfg->password ? strdup(cfg->password) : NULL;
+	ld->starttls = cfg->starttls;
+	ld->timeout = cfg->ldap_timeout;
+	if (defbase)
+		ldap_memfree(defbase);
+	pthread_mutex_init(&ld->mu, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&ld->cv, &attr);
+	pthread_condattr_destroy(&attr);
+
+	d->ops = &ldap_ops;
+	d->impl = ld;
+	return 0;
+}

@@ -1,0 +1,263 @@
+/*
+ * NAME
+ *	milter 3
+ * SUMMARY
+ *	libmilter callbacks: per-connection state, sleep, reply
+ * DESCRIPTION
+ *	libmilter runs one thread per MTA connection and calls that
+ *	connection's callbacks in order, so the per-connection context is
+ *	touched by one thread only and needs no lock. The configuration and
+ *	the directory are shared read-only (the directory locks inside).
+ *	The busy counter is the only other shared state; it is atomic.
+ *
+ *	We negotiate away every stage we do not use (HELO, headers, body),
+ *	so Postfix does not send them. {auth_authen} arrives with MAIL FROM
+ *	in Postfix's default milter_mail_macros and is read again at RCPT.
+ */
+#include "autoconfig.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmilter/mfapi.h>
+
+#include "check.h"
+#include "log.h"
+#include "milter.h"
+#include "tarpit.h"
+#include "util.h"
+
+#define SENDER_MAX 1024
+#define SHOW_MAX 520
+
+struct conn_ctx {
+	char	client[INET6_ADDRSTRLEN + 1];
+	char	*sender;		/* as given at MAIL FROM, or NULL */
+};
+
+static const struct config *milter_cfg;
+static struct directory *milter_dir;
+static unsigned milter_running;		/* atomic */
+
+/* milter_busy - RCPT callbacks running right now */
+unsigned
+milter_busy(void)
+{
+	return __atomic_load_n(&milter_running, __ATOMIC_SEQ_CST);
+}
+
+/* conn_get - this connection's context, made on first use */
+static struct conn_ctx *
+conn_get(SMFICTX *ctx)
+{
+	struct conn_ctx *cc = smfi_getpriv(ctx);
+
+	if (cc == NULL) {
+		if ((cc = calloc(1, sizeof(*cc))) == NULL)
+			return NULL;
+		util_strlcpy(cc->client, "unknown", sizeof(cc->client));
+		smfi_setpriv(ctx, cc);
+	}
+	return cc;
+}
+
+/* show_addr - loggable form of an envelope address, without brackets */
+static void
+show_addr(const char *raw, char *buf, size_t len)
+{
+	char tmp[SHOW_MAX];
+	size_t n;
+
+	if (raw == NULL) {
+		util_strlcpy(buf, "", len);
+		return;
+	}
+	if (raw[0] == '<')
+		raw++;
+	util_strlcpy(tmp, raw, sizeof(tmp));
+	n = strlen(tmp);
+	if (n > 0 && tmp[n - 1] == '>')
+		tmp[n - 1] = '\0';
+	util_log_escape(tmp, buf, len, 0);
+}
+
+/* mt_negotiate - ask the MTA to skip every stage we do not use */
+static sfsistat
+mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	unsigned long skip = SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH |
+	    SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+
+	(void)ctx;
+	(void)f0;
+	(void)f2;
+	(void)f3;
+	*pf0 = 0;		/* we never modify a message */
+	*pf1 = f1 & skip;
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+/* mt_connect - remember the client address */
+static sfsistat
+mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+
+	(void)hostname;
+	if (cc == NULL)
+		return SMFIS_TEMPFAIL;
+	if (sa == NULL)
+		util_strlcpy(cc->client, "unknown", sizeof(cc->client));
+	else if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr,
+		    cc->client, sizeof(cc->client));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((struct sockaddr_in6 *)(void *)sa)->sin6_addr,
+		    cc->client, sizeof(cc->client));
+	else
+		util_strlcpy(cc->client, "local", sizeof(cc->client));
+	return SMFIS_CONTINUE;
+}
+
+/* mt_envfrom - remember the sender of this transaction */
+static sfsistat
+mt_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+
+	if (cc == NULL)
+		return SMFIS_TEMPFAIL;
+	free(cc->sender);
+	cc->sender = argv && argv[0] ? strndup(argv[0], SENDER_MAX) : NULL;
+	return SMFIS_CONTINUE;
+}
+
+/* log_decision - the one key=value line per recipient */
+static void
+log_decision(SMFICTX *ctx, struct conn_ctx *cc, const char *auth,
+    const char *rcpt, const struct check_result *res, double slept)
+{
+	char from[SHOW_MAX * 4], to[SHOW_MAX * 4], who[256], err[1024];
+	const char *qid = smfi_getsymval(ctx, "i");
+
+	show_addr(cc->sender, from, sizeof(from));
+	show_addr(rcpt, to, sizeof(to));
+	util_log_escape(auth ? auth : "-", who, sizeof(who), 0);
+	err[0] = '\0';
+	if (res->error[0]) {
+		char esc[sizeof(err) - 16];
+
+		util_log_escape(res->error, esc, sizeof(esc), 1);
+		snprintf(err, sizeof(err), " error=\"%s\"", esc);
+	}
+	log_info("qid=%s client=%s auth=%s from=<%s> rcpt=<%s> action=%s"
+	    " code=%s delay=%.3f reason=%s lookup=%.3f%s",
+	    qid && *qid ? qid : "-", cc->client, who, from, to,
+	    policy_action_name(res->decision.action), res->decision.rcode,
+	    slept, res->decision.reason, res->lookup_seconds, err);
+}
+
+/* mt_envrcpt - judge one recipient, sleep if the policy says so, answer */
+static sfsistat
+mt_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+	struct check_result res;
+	const char *auth, *rcpt = argv ? argv[0] : NULL;
+	double slept = 0;
+	sfsistat rc;
+
+	if (cc == NULL)
+		return SMFIS_TEMPFAIL;
+	__atomic_add_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	if (auth && *auth == '\0')
+		auth = NULL;
+
+	check_recipient(milter_cfg, milter_dir, rcpt ? rcpt : "", auth != NULL,
+	    &res);
+	if (res.decision.delay > 0)
+		slept = tarpit_sleep(res.decision.delay);
+	log_decision(ctx, cc, auth, rcpt, &res, slept);
+
+	switch (res.decision.action) {
+	case ACTION_ACCEPT:
+		rc = SMFIS_CONTINUE;
+		break;
+	case ACTION_REJECT:
+		rc = SMFIS_REJECT;
+		break;
+	default:
+		rc = SMFIS_TEMPFAIL;
+	}
+	if (rc != SMFIS_CONTINUE && smfi_setreply(ctx, (char *)res.decision.rcode,
+	    (char *)res.decision.xcode, res.reply) != MI_SUCCESS)
+		log_warnx("smfi_setreply failed; the MTA sends its default reply");
+	__atomic_sub_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
+	return rc;
+}
+
+/* mt_abort - the transaction ends: forget the sender */
+static sfsistat
+mt_abort(SMFICTX *ctx)
+{
+	struct conn_ctx *cc = smfi_getpriv(ctx);
+
+	if (cc) {
+		free(cc->sender);
+		cc->sender = NULL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* mt_eom - the message is complete: nothing to change */
+static sfsistat
+mt_eom(SMFICTX *ctx)
+{
+	return mt_abort(ctx);
+}
+
+/* mt_close - the connection ends: free its context */
+static sfsistat
+mt_close(SMFICTX *ctx)
+{
+	struct conn_ctx *cc = smfi_getpriv(ctx);
+
+	if (cc) {
+		free(cc->sender);
+		free(cc);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* milter_register - register the callbacks; 0 ok, -1 failure */
+int
+milter_register(const struct config *cfg, struct directory *dir)
+{
+	static struct smfiDesc desc = {
+		.xxfi_name = "milter-tarpit",
+		.xxfi_version = SMFI_VERSION,
+		.xxfi_flags = 0,
+		.xxfi_connect = mt_connect,
+		.xxfi_envfrom = mt_envfrom,
+		.xxfi_envrcpt = mt_envrcpt,
+		.xxfi_eom = mt_eom,
+		.xxfi_abort = mt_abort,
+		.xxfi_close = mt_close,
+		.xxfi_negotiate = mt_negotiate,
+	};
+
+	milter_cfg = cfg;
+	milter_dir = dir;
+	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}

@@ -1,0 +1,24 @@
+/*
+ * NAME
+ *	milter 3h
+ * SUMMARY
+ *	libmilter callbacks: per-connection state, sleep, reply
+ * DESCRIPTION
+ *	Thin glue between libmilter and check_recipient(): it keeps what a
+ *	connection told us (client address, sender, SASL login), sleeps the
+ *	tarpit delay in the connection's own worker thread, logs the
+ *	decision and sets the reply.
+ */
+#ifndef MT_MILTER_H
+#define MT_MILTER_H
+
+#include "config.h"
+#include "directory.h"
+
+/* milter_register - register the callbacks; 0 ok, -1 failure */
+int milter_register(const struct config *cfg, struct directory *dir);
+
+/* milter_busy - RCPT callbacks running right now */
+unsigned milter_busy(void);
+
+#endif

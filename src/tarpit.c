@@ -1,0 +1,99 @@
+/*
+ * NAME
+ *	tarpit 3
+ * SUMMARY
+ *	interruptible sleeps in the worker threads
+ * DESCRIPTION
+ *	Sleepers wait on one condition variable bound to CLOCK_MONOTONIC,
+ *	so a change of the wall clock neither shortens nor stretches a
+ *	delay. The mutex protects only the stop flag and the sleeper count
+ *	and is never held while sleeping (pthread_cond_timedwait releases it).
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "tarpit.h"
+#include "util.h"
+
+static pthread_mutex_t tarpit_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tarpit_cv;
+static pthread_once_t tarpit_once = PTHREAD_ONCE_INIT;
+static int tarpit_stopped;
+static unsigned tarpit_count;
+
+/* tarpit_init - a condition variable that times out on the monotonic clock */
+static void
+tarpit_init(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&tarpit_cv, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+/* tarpit_sleep - sleep up to seconds; returns the time slept */
+double
+tarpit_sleep(double seconds)
+{
+	struct timespec deadline;
+	double start = util_now();
+	double end = start + seconds;
+	int rc = 0;
+
+	if (seconds <= 0)
+		return 0;
+	pthread_once(&tarpit_once, tarpit_init);
+	deadline.tv_sec = (time_t)end;
+	deadline.tv_nsec = (long)((end - (double)deadline.tv_sec) * 1e9);
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&tarpit_mu);
+	tarpit_count++;
+	while (!tarpit_stopped && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&tarpit_cv, &tarpit_mu, &deadline);
+	tarpit_count--;
+	pthread_mutex_unlock(&tarpit_mu);
+	return util_now() - start;
+}
+
+/* tarpit_stop - wake every sleeper now and refuse further sleeps */
+void
+tarpit_stop(void)
+{
+	pthread_once(&tarpit_once, tarpit_init);
+	pthread_mutex_lock(&tarpit_mu);
+	tarpit_stopped = 1;
+	pthread_cond_broadcast(&tarpit_cv);
+	pthread_mutex_unlock(&tarpit_mu);
+}
+
+/* tarpit_stopping - nonzero once tarpit_stop() was called */
+int
+tarpit_stopping(void)
+{
+	int v;
+
+	pthread_mutex_lock(&tarpit_mu);
+	v = tarpit_stopped;
+	pthread_mutex_unlock(&tarpit_mu);
+	return v;
+}
+
+/* tarpit_sleepers - threads asleep right now */
+unsigned
+tarpit_sleepers(void)
+{
+	unsigned v;
+
+	pthread_mutex_lock(&tarpit_mu);
+	v = tarpit_count;
+	pthread_mutex_unlock(&tarpit_mu);
+	return v;
+}

@@ -1,0 +1,131 @@
+/*
+ * NAME
+ *	util 3
+ * SUMMARY
+ *	small helpers: clocks, bounded number parsing, safe strings
+ * DESCRIPTION
+ *	Bounded parsing in the spirit of OpenBSD's strtonum(3): the whole
+ *	string must be a number, and the number must lie in range, or the
+ *	caller gets an error it can turn into a message naming the flag.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+/* util_now - monotonic clock in seconds */
+double
+util_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* plain_decimal - digits with at most one dot, nothing else */
+static int
+plain_decimal(const char *s, int allow_dot)
+{
+	int digits = 0, dots = 0;
+
+	for (; *s; s++) {
+		if (isdigit((unsigned char)*s))
+			digits++;
+		else if (*s == '.' && allow_dot && dots == 0)
+			dots++;
+		else
+			return 0;
+	}
+	return digits > 0;
+}
+
+/* util_parse_seconds - strict decimal seconds in [min, max]; 0 ok, -1 bad */
+int
+util_parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || !plain_decimal(s, 1) || strlen(s) > 32)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* util_parse_long - strict decimal integer in [min, max]; 0 ok, -1 bad */
+int
+util_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || !plain_decimal(s, 0) || strlen(s) > 18)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* util_strlcpy - copy with truncation, always terminated; returns strlen(src) */
+size_t
+util_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+/* util_log_escape - printable copy for a log line */
+void
+util_log_escape(const char *in, char *out, size_t outlen, int keep_space)
+{
+	size_t o = 0;
+	const unsigned char *p;
+
+	if (outlen == 0)
+		return;
+	for (p = (const unsigned char *)in; *p; p++) {
+		if ((*p > 0x20 || (*p == ' ' && keep_space)) && *p < 0x7f &&
+		    *p != '\\' && (*p != '"' || !keep_space)) {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)*p;
+		} else {
+			if (o + 4 >= outlen)
+				break;
+			snprintf(out + o, outlen - o, "\\x%02x", *p);
+			o += 4;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* util_lower - ASCII lower-case in place */
+void
+util_lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}

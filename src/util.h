@@ -1,0 +1,36 @@
+/*
+ * NAME
+ *	util 3h
+ * SUMMARY
+ *	small helpers: clocks, bounded number parsing, safe strings
+ * DESCRIPTION
+ *	Functions every other module may use. None of them keeps state,
+ *	so all are safe to call from any thread.
+ */
+#ifndef MT_UTIL_H
+#define MT_UTIL_H
+
+#include <stddef.h>
+
+/* util_now - monotonic clock in seconds */
+double util_now(void);
+
+/* util_parse_seconds - strict decimal seconds in [min, max]; 0 ok, -1 bad */
+int util_parse_seconds(const char *s, double min, double max, double *out);
+
+/* util_parse_long - strict decimal integer in [min, max]; 0 ok, -1 bad */
+int util_parse_long(const char *s, long min, long max, long *out);
+
+/* util_strlcpy - copy with truncation, always terminated; returns strlen(src) */
+size_t util_strlcpy(char *dst, const char *src, size_t size);
+
+/*
+ * util_log_escape - printable copy for a log line: \xHH for controls,
+ * 8-bit, backslash, and space or '"' unless keep_space
+ */
+void util_log_escape(const char *in, char *out, size_t outlen, int keep_space);
+
+/* util_lower - ASCII lower-case in place */
+void util_lower(char *s);
+
+#endif
