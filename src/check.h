@@ -23,7 +23,7 @@
 struct check_result {
 	struct decision	decision;
 	enum rcpt_class	cls;
-	int		looked_up;	/* number of directory queries */
+	int		looked_up;	/* the directory was asked */
 	double		lookup_seconds;
 	char		error[256];	/* directory or syntax problem */
 	char		reply[CHECK_REPLY_MAX];	/* text for smfi_setreply */

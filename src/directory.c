@@ -13,15 +13,16 @@
 #include "directory.h"
 #include "util.h"
 
-/* directory_lookup - look an address up; fills q with what happened */
+/* directory_lookup - look addresses up; fills q with what happened */
 enum dir_result
-directory_lookup(struct directory *d, const struct addr *a, struct dir_query *q)
+directory_lookup(struct directory *d, const struct addr *alts, size_t nalts,
+    struct dir_query *q)
 {
 	double start = util_now();
 	enum dir_result r;
 
 	memset(q, 0, sizeof(*q));
-	r = d->ops->lookup(d->impl, a, q);
+	r = d->ops->lookup(d->impl, alts, nalts, q);
 	q->seconds = util_now() - start;
 	return r;
 }

@@ -28,9 +28,16 @@ struct dir_query {
 	char	error[256];	/* what went wrong, for DIR_ERROR */
 };
 
+/*
+ * A lookup asks for one address or for several alternatives (the address
+ * and its form without "+tag"): "found" if any of them exists. Backends
+ * answer all alternatives within one timeout (one LDAP round trip).
+ */
+#define DIR_ALTS_MAX 2
+
 struct directory_ops {
-	enum dir_result (*lookup)(void *impl, const struct addr *a,
-	    struct dir_query *q);
+	enum dir_result (*lookup)(void *impl, const struct addr *alts,
+	    size_t nalts, struct dir_query *q);
 	void (*close)(void *impl);
 };
 
@@ -39,9 +46,9 @@ struct directory {
 	void		*impl;
 };
 
-/* directory_lookup - look an address up; fills q with what happened */
-enum dir_result directory_lookup(struct directory *d, const struct addr *a,
-    struct dir_query *q);
+/* directory_lookup - look addresses up; fills q with what happened */
+enum dir_result directory_lookup(struct directory *d, const struct addr *alts,
+    size_t nalts, struct dir_query *q);
 
 /* directory_close - release the backend */
 void directory_close(struct directory *d);

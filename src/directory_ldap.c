@@ -258,25 +258,48 @@ note_state(struct ldap_dir *ld, enum dir_result r, const struct dir_query *q)
 		log_info("ldap: lookups working again");
 }
 
+/* build_filter - the filter for one address, or "(|A B)" for several */
+static char *
+build_filter(const char *tmpl, const struct addr *alts, size_t nalts)
+{
+	size_t i, need = nalts > 1 ? 3 : 0, o;
+	char *filter;
+
+	for (i = 0; i < nalts; i++)
+		need += filter_expand(tmpl, alts[i].full, alts[i].local,
+		    alts[i].domain, NULL, 0);
+	if ((filter = malloc(need + 1)) == NULL)
+		return NULL;
+	o = 0;
+	if (nalts > 1) {
+		memcpy(filter, "(|", 2);
+		o = 2;
+	}
+	for (i = 0; i < nalts; i++)
+		o += filter_expand(tmpl, alts[i].full, alts[i].local,
+		    alts[i].domain, filter + o, need + 1 - o);
+	if (nalts > 1)
+		filter[o++] = ')';
+	filter[o] = '\0';
+	return filter;
+}
+
 /* ldap_lookup - the backend's lookup */
 static enum dir_result
-ldap_lookup(void *impl, const struct addr *a, struct dir_query *q)
+ldap_lookup(void *impl, const struct addr *alts, size_t nalts,
+    struct dir_query *q)
 {
 	struct ldap_dir *ld = impl;
 	double deadline = util_now() + ld->timeout;
 	enum dir_result r = DIR_ERROR;
 	struct ldap_slot *slot;
-	size_t need;
 	char *filter;
 	int attempt, rc, fresh;
 
-	need = filter_expand(ld->filter, a->full, a->local, a->domain, NULL, 0);
-	if ((filter = malloc(need + 1)) == NULL) {
+	if ((filter = build_filter(ld->filter, alts, nalts)) == NULL) {
 		snprintf(q->error, sizeof(q->error), "out of memory");
 		return DIR_ERROR;
 	}
-	filter_expand(ld->filter, a->full, a->local, a->domain, filter,
-	    need + 1);
 	util_strlcpy(q->filter, filter, sizeof(q->filter));
 
 	if ((slot = slot_acquire(ld, deadline)) == NULL) {
