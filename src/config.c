@@ -172,7 +172,8 @@ domain_ok(const char *d)
 {
 	const unsigned char *p;
 
-	if (*d == '\0' || *d == '.' || strlen(d) > 255 || strstr(d, ".."))
+	if (*d == '\0' || *d == '.' || d[strlen(d) - 1] == '.' ||
+	    strlen(d) > 255 || strstr(d, ".."))
 		return 0;
 	for (p = (const unsigned char *)d; *p; p++)
 		if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
@@ -369,7 +370,10 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 			fprintf(err, PROG ": %s needs a value; see --help\n", flag);
 			return CONFIG_USAGE;
 		case '?':
-			if (optopt)
+			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
+				fprintf(err, PROG ": %s: this option takes no"
+				    " value; see --help\n", argv[optind - 1]);
+			else if (optopt)
 				fprintf(err, PROG ": unknown option -%c; see"
 				    " --help\n", optopt);
 			else

@@ -101,7 +101,7 @@ filter_check(const char *tmpl, const char **why)
 			}
 			break;
 		default:
-			if ((unsigned char)*p < 0x20) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
 				*why = "has a control character";
 				return -1;
 			}

@@ -25,7 +25,7 @@
 
 #include <libmilter/mfapi.h>
 
-#include "check.h"
+#include "judge.h"
 #include "log.h"
 #include "milter.h"
 #include "tarpit.h"
@@ -144,7 +144,7 @@ mt_envfrom(SMFICTX *ctx, char **argv)
 /* log_decision - the one key=value line per recipient */
 static void
 log_decision(SMFICTX *ctx, struct conn_ctx *cc, const char *auth,
-    const char *rcpt, const struct check_result *res, double slept)
+    const char *rcpt, const struct judge_result *res, double slept)
 {
 	char from[SHOW_MAX * 4], to[SHOW_MAX * 4], who[256], err[1024];
 	const char *qid = smfi_getsymval(ctx, "i");
@@ -171,7 +171,7 @@ static sfsistat
 mt_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn_ctx *cc = conn_get(ctx);
-	struct check_result res;
+	struct judge_result res;
 	const char *auth, *rcpt = argv ? argv[0] : NULL;
 	double slept = 0;
 	sfsistat rc;
@@ -183,7 +183,7 @@ mt_envrcpt(SMFICTX *ctx, char **argv)
 	if (auth && *auth == '\0')
 		auth = NULL;
 
-	check_recipient(milter_cfg, milter_dir, rcpt ? rcpt : "", auth != NULL,
+	judge_recipient(milter_cfg, milter_dir, rcpt ? rcpt : "", auth != NULL,
 	    &res);
 	if (res.decision.delay > 0)
 		slept = tarpit_sleep(res.decision.delay);

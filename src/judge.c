@@ -1,6 +1,6 @@
 /*
  * NAME
- *	check 3
+ *	judge 3
  * SUMMARY
  *	judge one recipient: parse, classify, look up, decide
  * DESCRIPTION
@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
+#include "judge.h"
 #include "util.h"
 
 #define REPLY_ADDR_MAX 300	/* longer addresses are cut in replies */
@@ -51,7 +51,7 @@ reply_append(char *out, size_t outlen, size_t o, const char *s, size_t max)
 
 /* build_reply - "<addr>: text" (or only the text) into out->reply */
 static void
-build_reply(const struct config *cfg, const char *shown, struct check_result *out)
+build_reply(const struct config *cfg, const char *shown, struct judge_result *out)
 {
 	const char *text;
 	size_t o = 0;
@@ -73,13 +73,13 @@ build_reply(const struct config *cfg, const char *shown, struct check_result *ou
 		    REPLY_ADDR_MAX);
 		o = reply_append(out->reply, sizeof(out->reply), o, ">: ", 3);
 	}
-	reply_append(out->reply, sizeof(out->reply), o, text, CHECK_REPLY_MAX);
+	reply_append(out->reply, sizeof(out->reply), o, text, JUDGE_REPLY_MAX);
 }
 
 /* classify - everything but the policy: what kind of recipient is this */
 static enum rcpt_class
 classify(const struct config *cfg, struct directory *dir, const struct addr *a,
-    struct check_result *out)
+    struct judge_result *out)
 {
 	struct addr alts[DIR_ALTS_MAX];
 	struct dir_query q;
@@ -109,10 +109,10 @@ classify(const struct config *cfg, struct directory *dir, const struct addr *a,
 	}
 }
 
-/* check_recipient - judge rcpt for a session; never fails */
+/* judge_recipient - judge rcpt for a session; never fails */
 void
-check_recipient(const struct config *cfg, struct directory *dir,
-    const char *rcpt, int authenticated, struct check_result *out)
+judge_recipient(const struct config *cfg, struct directory *dir,
+    const char *rcpt, int authenticated, struct judge_result *out)
 {
 	struct policy_config pc = { cfg->delay };
 	struct policy_input in;

@@ -1,36 +1,36 @@
 /*
  * NAME
- *	check 3h
+ *	judge 3h
  * SUMMARY
  *	judge one recipient: parse, classify, look up, decide
  * DESCRIPTION
- *	check_recipient() runs the whole decision path for one RCPT TO
+ *	judge_recipient() runs the whole decision path for one RCPT TO
  *	except the sleep: address parsing, local domain and postmaster
  *	rules, the directory lookup (with the recipient delimiter), the
  *	policy, and the SMTP reply text. It knows nothing of libmilter, so
  *	the daemon and any other front end share it.
  */
-#ifndef MT_CHECK_H
-#define MT_CHECK_H
+#ifndef MT_JUDGE_H
+#define MT_JUDGE_H
 
 #include "addr.h"
 #include "config.h"
 #include "directory.h"
 #include "policy.h"
 
-#define CHECK_REPLY_MAX 1024
+#define JUDGE_REPLY_MAX 1024
 
-struct check_result {
+struct judge_result {
 	struct decision	decision;
 	enum rcpt_class	cls;
 	int		looked_up;	/* the directory was asked */
 	double		lookup_seconds;
 	char		error[256];	/* directory or syntax problem */
-	char		reply[CHECK_REPLY_MAX];	/* text for smfi_setreply */
+	char		reply[JUDGE_REPLY_MAX];	/* text for smfi_setreply */
 };
 
-/* check_recipient - judge rcpt for a session; never fails */
-void check_recipient(const struct config *cfg, struct directory *dir,
-    const char *rcpt, int authenticated, struct check_result *out);
+/* judge_recipient - judge rcpt for a session; never fails */
+void judge_recipient(const struct config *cfg, struct directory *dir,
+    const char *rcpt, int authenticated, struct judge_result *out);
 
 #endif
