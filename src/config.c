@@ -27,7 +27,19 @@
 #define PROG "milter-tarpit"
 #define PASSWORD_MAX 1024
 
-static const char short_opts[] = ":p:H:b:s:F:D:y:Zt:P:d:e:T:M:R:fvhV";
+static const char short_opts[] = ":p:H:b:s:F:D:y:ZY:t:P:d:e:T:M:R:fvhV";
+
+/* Long-only options. */
+enum {
+	OPT_USERS = 256,
+	OPT_NO_CACHE,
+	OPT_CACHE_SIZE,
+	OPT_CACHE_TTL,
+	OPT_CACHE_NEG_TTL,
+	OPT_CACHE_STALE,
+	OPT_TLS_CACERT,
+	OPT_TLS_CACERTDIR
+};
 
 static const struct option long_opts[] = {
 	{ "socket", required_argument, NULL, 'p' },
@@ -38,6 +50,15 @@ static const struct option long_opts[] = {
 	{ "bind-dn", required_argument, NULL, 'D' },
 	{ "password-file", required_argument, NULL, 'y' },
 	{ "starttls", no_argument, NULL, 'Z' },
+	{ "sasl-mech", required_argument, NULL, 'Y' },
+	{ "tls-cacert", required_argument, NULL, OPT_TLS_CACERT },
+	{ "tls-cacertdir", required_argument, NULL, OPT_TLS_CACERTDIR },
+	{ "users", required_argument, NULL, OPT_USERS },
+	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+	{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
+	{ "cache-ttl", required_argument, NULL, OPT_CACHE_TTL },
+	{ "cache-negative-ttl", required_argument, NULL, OPT_CACHE_NEG_TTL },
+	{ "cache-stale", required_argument, NULL, OPT_CACHE_STALE },
 	{ "ldap-timeout", required_argument, NULL, 't' },
 	{ "pool-size", required_argument, NULL, 'P' },
 	{ "domain", required_argument, NULL, 'd' },
@@ -64,17 +85,32 @@ static const char usage_text[] =
 "                             (default 30, Postfix's milter_command_timeout)\n"
 "Directory:\n"
 "  -H, --uri URI              LDAP URI(s), ldap:// ldaps:// ldapi://; repeat or\n"
-"                             separate with spaces or commas (default: ldap.conf)\n"
+"                             separate with spaces or commas; tried in order,\n"
+"                             a failed server is retried with backoff\n"
+"                             (default: ldap.conf); file:/path = --users\n"
 "  -b, --base DN              search base (default: ldap.conf BASE)\n"
 "  -s, --scope SCOPE          base, one or sub (default sub)\n"
 "  -F, --filter TEMPLATE      search filter; %s address, %u local part,\n"
 "                             %d domain, %% percent (default " CONFIG_DEFAULT_FILTER ")\n"
 "  -D, --bind-dn DN           bind DN (default: anonymous)\n"
 "  -y, --password-file FILE   read the bind password from FILE\n"
+"  -Y, --sasl-mech EXTERNAL   SASL EXTERNAL bind (e.g. over ldapi://)\n"
 "  -Z, --starttls             use StartTLS; -ZZ to require it\n"
+"      --tls-cacert FILE      CA certificates for ldaps:// and StartTLS\n"
+"      --tls-cacertdir DIR    directory of CA certificates\n"
 "  -t, --ldap-timeout SECS    bound on one lookup, 0.1-60 (default 5)\n"
 "  -P, --pool-size N          LDAP connections shared by all sessions,\n"
 "                             1-64 (default 4)\n"
+"      --users FILE           look recipients up in FILE instead of LDAP:\n"
+"                             one address per line, @domain for catch-all\n"
+"Cache:\n"
+"      --cache-ttl SECS       keep \"exists\" answers, 0-86400 (default 600)\n"
+"      --cache-negative-ttl SECS  keep \"no such entry\" answers, 0-86400\n"
+"                             (default 60)\n"
+"      --cache-stale SECS     while the directory fails, trust an expired\n"
+"                             \"exists\" this much longer, 0-604800 (default 3600)\n"
+"      --cache-size N         entries at most, 16-10000000 (default 100000)\n"
+"      --no-cache             ask the directory every time\n"
 "Recipients:\n"
 "  -d, --domain LIST          local domain(s), repeat or comma-separate;\n"
 "                             only these are checked (required)\n"
@@ -106,6 +142,11 @@ config_init(struct config *cfg)
 	cfg->delay = CONFIG_DEFAULT_DELAY;
 	cfg->milter_timeout = CONFIG_DEFAULT_MILTER_TIMEOUT;
 	cfg->reject_text = strdup(CONFIG_DEFAULT_REJECT);
+	cfg->cache = 1;
+	cfg->cache_size = CONFIG_DEFAULT_CACHE_SIZE;
+	cfg->cache_ttl = CONFIG_DEFAULT_CACHE_TTL;
+	cfg->cache_neg_ttl = CONFIG_DEFAULT_CACHE_NEG_TTL;
+	cfg->cache_stale = CONFIG_DEFAULT_CACHE_STALE;
 }
 
 /* flag_name - "-T/--delay" for an option character */
@@ -116,7 +157,10 @@ flag_name(int c, char *buf, size_t len)
 
 	for (o = long_opts; o->name; o++)
 		if (o->val == c) {
-			snprintf(buf, len, "-%c/--%s", c, o->name);
+			if (c > 255)
+				snprintf(buf, len, "--%s", o->name);
+			else
+				snprintf(buf, len, "-%c/--%s", c, o->name);
 			return;
 		}
 	snprintf(buf, len, "-%c", c);
@@ -140,11 +184,17 @@ add_uris(struct config *cfg, const char *arg, FILE *err)
 
 	for (tok = strtok_r(copy, " ,", &save); tok;
 	    tok = strtok_r(NULL, " ,", &save)) {
+		if (strncasecmp(tok, "file:", 5) == 0 && tok[5] != '\0') {
+			replace(&cfg->users_file, tok + 5 +
+			    (strncmp(tok + 5, "//", 2) == 0 ? 2 : 0));
+			n++;
+			continue;
+		}
 		if (strncasecmp(tok, "ldap://", 7) != 0 &&
 		    strncasecmp(tok, "ldaps://", 8) != 0 &&
 		    strncasecmp(tok, "ldapi://", 8) != 0) {
 			fprintf(err, PROG ": -H/--uri: \"%s\" is not an ldap://,"
-			    " ldaps:// or ldapi:// URI\n", tok);
+			    " ldaps://, ldapi:// or file: URI\n", tok);
 			rc = -1;
 			break;
 		}
@@ -288,6 +338,52 @@ parse_one(struct config *cfg, int c, const char *arg, FILE *err)
 	case 'Z':
 		cfg->starttls = cfg->starttls < 2 ? cfg->starttls + 1 : 2;
 		return 0;
+	case 'Y':
+		if (strcasecmp(arg, "EXTERNAL") != 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not supported (only"
+			    " EXTERNAL; use -D and -y for a simple bind)\n",
+			    flag, arg);
+			return -1;
+		}
+		replace(&cfg->sasl_mech, "EXTERNAL");
+		return 0;
+	case OPT_TLS_CACERT:
+		replace(&cfg->tls_cacert, arg);
+		return 0;
+	case OPT_TLS_CACERTDIR:
+		replace(&cfg->tls_cacertdir, arg);
+		return 0;
+	case OPT_USERS:
+		replace(&cfg->users_file, arg);
+		return 0;
+	case OPT_NO_CACHE:
+		cfg->cache = 0;
+		return 0;
+	case OPT_CACHE_SIZE:
+		if (util_parse_long(arg, 16, 10000000, &l) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not a whole number"
+			    " from 16 to 10000000\n", flag, arg);
+			return -1;
+		}
+		cfg->cache_size = l;
+		return 0;
+	case OPT_CACHE_TTL:
+	case OPT_CACHE_NEG_TTL:
+		if (util_parse_seconds(arg, 0, 86400, &d) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not a number of"
+			    " seconds from 0 to 86400\n", flag, arg);
+			return -1;
+		}
+		*(c == OPT_CACHE_TTL ? &cfg->cache_ttl : &cfg->cache_neg_ttl) = d;
+		return 0;
+	case OPT_CACHE_STALE:
+		if (util_parse_seconds(arg, 0, 604800, &d) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not a number of"
+			    " seconds from 0 to 604800\n", flag, arg);
+			return -1;
+		}
+		cfg->cache_stale = d;
+		return 0;
 	case 't':
 		if (util_parse_seconds(arg, 0.1, 60, &d) < 0) {
 			fprintf(err, PROG ": %s: \"%s\" is not a number of"
@@ -414,6 +510,17 @@ config_check(const struct config *cfg, FILE *err)
 		fprintf(err, PROG ": -y/--password-file needs -D/--bind-dn\n");
 		rc = -1;
 	}
+	if (cfg->sasl_mech && cfg->bind_dn) {
+		fprintf(err, PROG ": -Y/--sasl-mech EXTERNAL and -D/--bind-dn"
+		    " exclude each other\n");
+		rc = -1;
+	}
+	if (cfg->users_file && (cfg->uris || cfg->bind_dn || cfg->starttls ||
+	    cfg->sasl_mech)) {
+		fprintf(err, PROG ": --users (or a file: URI) replaces LDAP:"
+		    " give no LDAP URI, bind or TLS option with it\n");
+		rc = -1;
+	}
 	if (cfg->delay + cfg->ldap_timeout > budget) {
 		fprintf(err, PROG ": tarpit delay %gs + LDAP timeout %gs = %gs"
 		    " leaves less than a %gs safety margin below the MTA's"
@@ -504,5 +611,9 @@ config_free(struct config *cfg)
 	free(cfg->password_file);
 	free(cfg->delimiters);
 	free(cfg->reject_text);
+	free(cfg->tls_cacert);
+	free(cfg->tls_cacertdir);
+	free(cfg->sasl_mech);
+	free(cfg->users_file);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -24,6 +24,10 @@
 #define CONFIG_DEFAULT_MILTER_TIMEOUT 30.0	/* Postfix's default */
 #define CONFIG_DEFAULT_POOL	4
 #define CONFIG_SAFETY_MARGIN	5.0	/* seconds kept free below the MTA timeout */
+#define CONFIG_DEFAULT_CACHE_TTL	600.0
+#define CONFIG_DEFAULT_CACHE_NEG_TTL	60.0
+#define CONFIG_DEFAULT_CACHE_STALE	3600.0
+#define CONFIG_DEFAULT_CACHE_SIZE	100000
 
 enum config_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
 
@@ -43,6 +47,15 @@ struct config {
 	char		*password_file;
 	char		*password;	/* read from password_file */
 	int		starttls;	/* 0 no, 1 try, 2 require */
+	char		*tls_cacert;
+	char		*tls_cacertdir;
+	char		*sasl_mech;	/* "EXTERNAL" or NULL (simple bind) */
+	char		*users_file;	/* file backend instead of LDAP */
+	int		cache;		/* 0: --no-cache */
+	long		cache_size;
+	double		cache_ttl;
+	double		cache_neg_ttl;
+	double		cache_stale;
 	double		ldap_timeout;
 	long		pool_size;
 	char		**domains;	/* lower case */

@@ -25,6 +25,7 @@ enum dir_result {
 struct dir_query {
 	char	filter[64];	/* start of the filter sent, for logs */
 	double	seconds;	/* time spent */
+	const char *cache;	/* "off", "miss", "hit", "shared" or "stale" */
 	char	error[256];	/* what went wrong, for DIR_ERROR */
 };
 
@@ -38,6 +39,7 @@ struct dir_query {
 struct directory_ops {
 	enum dir_result (*lookup)(void *impl, const struct addr *alts,
 	    size_t nalts, struct dir_query *q);
+	int (*reload)(void *impl, char *err, size_t errlen);
 	void (*close)(void *impl);
 };
 
@@ -49,6 +51,9 @@ struct directory {
 /* directory_lookup - look addresses up; fills q with what happened */
 enum dir_result directory_lookup(struct directory *d, const struct addr *alts,
     size_t nalts, struct dir_query *q);
+
+/* directory_reload - re-read what can change (SIGHUP); 0 ok, -1 kept old */
+int directory_reload(struct directory *d, char *err, size_t errlen);
 
 /* directory_close - release the backend */
 void directory_close(struct directory *d);

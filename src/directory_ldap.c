@@ -38,24 +38,37 @@
 #include "log.h"
 #include "util.h"
 
+#define BACKOFF_MAX 60.0	/* seconds between tries of a dead server */
+
 struct ldap_slot {
 	LDAP	*ld;
 	int	busy;
+	int	server;		/* index of the server ld talks to */
+};
+
+struct ldap_server {
+	char	*uri;		/* NULL: libldap's default (ldap.conf) */
+	int	failures;	/* in a row; guarded by ldap_dir.mu */
+	double	retry_at;	/* not before this (monotonic) */
 };
 
 struct ldap_dir {
-	pthread_mutex_t	mu;		/* guards busy flags and down */
+	pthread_mutex_t	mu;		/* guards busy, down, server state */
 	pthread_cond_t	cv;		/* a slot was given back */
 	struct ldap_slot *slots;
 	int		nslots;
 	int		down;		/* last lookup failed: log recovery */
-	char		*uris;
+	struct ldap_server *servers;
+	int		nservers;
 	char		*base;
 	int		scope;
 	char		*filter;
 	char		*bind_dn;
 	char		*password;
+	int		sasl_external;
 	int		starttls;
+	char		*tls_cacert;
+	char		*tls_cacertdir;
 	double		timeout;
 };
 
@@ -150,20 +163,70 @@ set_error(LDAP *ld, struct dir_query *q, const char *what, int rc)
 		ldap_memfree(diag);
 }
 
-/* slot_connect - open, StartTLS and bind a new connection */
+/* server_failed - note a failure of server i: back off exponentially */
+static void
+server_failed(struct ldap_dir *ld, int i)
+{
+	struct ldap_server *sv = &ld->servers[i];
+	double wait;
+
+	pthread_mutex_lock(&ld->mu);
+	sv->failures++;
+	wait = sv->failures > 6 ? BACKOFF_MAX : (double)(1 << (sv->failures - 1));
+	sv->retry_at = util_now() + (wait < BACKOFF_MAX ? wait : BACKOFF_MAX);
+	pthread_mutex_unlock(&ld->mu);
+}
+
+/* server_ok - server i answered: forget its failures */
+static void
+server_ok(struct ldap_dir *ld, int i)
+{
+	pthread_mutex_lock(&ld->mu);
+	ld->servers[i].failures = 0;
+	ld->servers[i].retry_at = 0;
+	pthread_mutex_unlock(&ld->mu);
+}
+
+/*
+ * server_order - the servers to try, in order: those not backing off, in
+ * the order given; if every one is backing off, the one due first.
+ */
 static int
-slot_connect(struct ldap_dir *ld, struct ldap_slot *slot, double deadline,
+server_order(struct ldap_dir *ld, int *order)
+{
+	double now = util_now();
+	int i, n = 0, soonest = 0;
+
+	pthread_mutex_lock(&ld->mu);
+	for (i = 0; i < ld->nservers; i++) {
+		if (ld->servers[i].retry_at <= now)
+			order[n++] = i;
+		if (ld->servers[i].retry_at < ld->servers[soonest].retry_at)
+			soonest = i;
+	}
+	pthread_mutex_unlock(&ld->mu);
+	if (n == 0)
+		order[n++] = soonest;
+	return n;
+}
+
+/* connect_one - open, StartTLS and bind one connection within budget */
+static LDAP *
+connect_one(struct ldap_dir *ld, const char *uri, double budget,
     struct dir_query *q)
 {
-	int rc, version = LDAP_VERSION3, deref = LDAP_DEREF_NEVER;
-	struct timeval tv = to_timeval(deadline - util_now());
-	struct berval cred;
+	int rc, version = LDAP_VERSION3, deref = LDAP_DEREF_NEVER, zero = 0;
+	double deadline = util_now() + budget;
+	struct timeval tv = to_timeval(budget);
+	struct berval cred = { 0, NULL };
+	const char *what;
+	char label[300];
 	LDAP *l = NULL;
 
-	rc = ldap_initialize(&l, ld->uris);
+	rc = ldap_initialize(&l, uri);
 	if (rc != LDAP_SUCCESS) {
 		set_error(NULL, q, "ldap_initialize", rc);
-		return -1;
+		return NULL;
 	}
 	ldap_set_option(l, LDAP_OPT_PROTOCOL_VERSION, &version);
 	ldap_set_option(l, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
@@ -171,39 +234,96 @@ slot_connect(struct ldap_dir *ld, struct ldap_slot *slot, double deadline,
 	ldap_set_option(l, LDAP_OPT_DEREF, &deref);
 	ldap_set_option(l, LDAP_OPT_NETWORK_TIMEOUT, &tv);
 	ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
+	if (ld->tls_cacert || ld->tls_cacertdir) {
+		if (ld->tls_cacert)
+			ldap_set_option(l, LDAP_OPT_X_TLS_CACERTFILE,
+			    ld->tls_cacert);
+		if (ld->tls_cacertdir)
+			ldap_set_option(l, LDAP_OPT_X_TLS_CACERTDIR,
+			    ld->tls_cacertdir);
+		ldap_set_option(l, LDAP_OPT_X_TLS_NEWCTX, &zero);
+	}
+	snprintf(label, sizeof(label), "%s", uri ? uri : "(ldap.conf URI)");
 
 	if (ld->starttls) {
 		rc = ldap_start_tls_s(l, NULL, NULL);
 		if (rc != LDAP_SUCCESS) {
 			if (ld->starttls > 1 || rc == LDAP_SERVER_DOWN ||
 			    rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR) {
-				set_error(l, q, "StartTLS", rc);
+				snprintf(label + strlen(label),
+				    sizeof(label) - strlen(label), ": StartTLS");
+				set_error(l, q, label, rc);
 				ldap_unbind_ext(l, NULL, NULL);
-				return -1;
+				return NULL;
 			}
-			log_warnx("ldap: StartTLS failed, going on without it"
-			    " (give -ZZ to require it): %s",
+			log_warnx("ldap: %s: StartTLS failed, going on without"
+			    " it (give -ZZ to require it): %s", label,
 			    ldap_err2string(rc));
 		}
 	}
-	if (ld->bind_dn) {
-		tv = to_timeval(deadline - util_now());
-		ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
+
+	/*
+	 * Bind now, even anonymously, so that a dead server shows here and
+	 * the next server can be tried within the same lookup.
+	 */
+	tv = to_timeval(deadline - util_now());
+	ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
+	if (ld->sasl_external) {
+		what = "SASL EXTERNAL bind";
+		rc = ldap_sasl_bind_s(l, NULL, "EXTERNAL", &cred, NULL, NULL,
+		    NULL);
+	} else if (ld->bind_dn) {
+		what = "bind";
 		cred.bv_val = ld->password;
 		cred.bv_len = strlen(ld->password);
 		rc = ldap_sasl_bind_s(l, ld->bind_dn, LDAP_SASL_SIMPLE, &cred,
 		    NULL, NULL, NULL);
-		if (rc != LDAP_SUCCESS) {
-			char what[300];
+	} else {
+		what = "anonymous bind";
+		rc = ldap_sasl_bind_s(l, "", LDAP_SASL_SIMPLE, &cred, NULL,
+		    NULL, NULL);
+	}
+	if (rc != LDAP_SUCCESS) {
+		snprintf(label + strlen(label), sizeof(label) - strlen(label),
+		    ": %s%s%s", what, ld->bind_dn ? " as " : "",
+		    ld->bind_dn ? ld->bind_dn : "");
+		set_error(l, q, label, rc);
+		ldap_unbind_ext(l, NULL, NULL);
+		return NULL;
+	}
+	return l;
+}
 
-			snprintf(what, sizeof(what), "bind as %s", ld->bind_dn);
-			set_error(l, q, what, rc);
-			ldap_unbind_ext(l, NULL, NULL);
+/* slot_connect - connect the slot to the first server that answers */
+static int
+slot_connect(struct ldap_dir *ld, struct ldap_slot *slot, double deadline,
+    struct dir_query *q)
+{
+	int order[64], n, k;
+	double left;
+	LDAP *l;
+
+	n = server_order(ld, order);
+	for (k = 0; k < n; k++) {
+		left = deadline - util_now();
+		if (left <= 0) {
+			if (q->error[0] == '\0')
+				snprintf(q->error, sizeof(q->error),
+				    "timed out connecting");
 			return -1;
 		}
+		/* Share what is left among the servers still to try. */
+		l = connect_one(ld, ld->servers[order[k]].uri, left / (n - k), q);
+		if (l != NULL) {
+			server_ok(ld, order[k]);
+			slot->ld = l;
+			slot->server = order[k];
+			q->error[0] = '\0';
+			return 0;
+		}
+		server_failed(ld, order[k]);
 	}
-	slot->ld = l;
-	return 0;
+	return -1;
 }
 
 /* slot_search - one search; DIR_* result, and the LDAP code in *rcp */
@@ -316,6 +436,10 @@ ldap_lookup(void *impl, const struct addr *alts, size_t nalts,
 		r = slot_search(ld, slot, filter, deadline, q, &rc);
 		if (r != DIR_ERROR || rc == LDAP_NO_SUCH_OBJECT)
 			break;
+		if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ||
+		    rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||
+		    rc == LDAP_BUSY)
+			server_failed(ld, slot->server);
 		slot_drop(slot);	/* never reuse a failed connection */
 		/* A pooled connection the server closed: reopen once. */
 		if (fresh || rc != LDAP_SERVER_DOWN || util_now() >= deadline)
@@ -337,7 +461,11 @@ ldap_close(void *impl)
 	for (i = 0; i < ld->nslots; i++)
 		slot_drop(&ld->slots[i]);
 	free(ld->slots);
-	free(ld->uris);
+	for (i = 0; i < ld->nservers; i++)
+		free(ld->servers[i].uri);
+	free(ld->servers);
+	free(ld->tls_cacert);
+	free(ld->tls_cacertdir);
 	free(ld->base);
 	free(ld->filter);
 	free(ld->bind_dn);
@@ -350,7 +478,7 @@ ldap_close(void *impl)
 	free(ld);
 }
 
-static const struct directory_ops ldap_ops = { ldap_lookup, ldap_close };
+static const struct directory_ops ldap_ops = { ldap_lookup, NULL, ldap_close };
 
 /* directory_ldap_open - set up d from cfg; 0 ok, -1 with err filled */
 int
@@ -384,7 +512,22 @@ directory_ldap_open(struct directory *d, const struct config *cfg, char *err,
 	ld = calloc(1, sizeof(*ld));
 	ld->nslots = (int)cfg->pool_size;
 	ld->slots = calloc((size_t)ld->nslots, sizeof(*ld->slots));
-	ld->uris = cfg->uris ? strdup(cfg->uris) : NULL;
+	if (cfg->uris) {
+		char *copy = strdup(cfg->uris), *tok, *save = NULL;
+
+		ld->servers = calloc(64, sizeof(*ld->servers));
+		for (tok = strtok_r(copy, " ", &save); tok && ld->nservers < 64;
+		    tok = strtok_r(NULL, " ", &save))
+			ld->servers[ld->nservers++].uri = strdup(tok);
+		free(copy);
+	} else {
+		ld->servers = calloc(1, sizeof(*ld->servers));
+		ld->nservers = 1;	/* uri NULL: ldap.conf's URI list */
+	}
+	ld->sasl_external = cfg->sasl_mech != NULL;
+	ld->tls_cacert = cfg->tls_cacert ? strdup(cfg->tls_cacert) : NULL;
+	ld->tls_cacertdir = cfg->tls_cacertdir ? strdup(cfg->tls_cacertdir) :
+	    NULL;
 	ld->base = strdup(cfg->base ? cfg->base : defbase);
 	ld->scope = cfg->scope == SCOPE_BASE ? LDAP_SCOPE_BASE :
 	    cfg->scope == SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;

@@ -98,6 +98,7 @@ classify(const struct config *cfg, struct directory *dir, const struct addr *a,
 	r = directory_lookup(dir, alts, n, &q);
 	out->looked_up = 1;
 	out->lookup_seconds = q.seconds;
+	out->cache = q.cache;
 	switch (r) {
 	case DIR_FOUND:
 		return RCPT_EXISTS;
@@ -120,6 +121,7 @@ judge_recipient(const struct config *cfg, struct directory *dir,
 	const char *why = NULL;
 
 	memset(out, 0, sizeof(*out));
+	out->cache = "-";
 	if (addr_parse(rcpt, &a, &why) != ADDR_OK) {
 		in.cls = RCPT_BAD_SYNTAX;
 		util_strlcpy(out->error, why, sizeof(out->error));

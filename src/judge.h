@@ -25,6 +25,7 @@ struct judge_result {
 	enum rcpt_class	cls;
 	int		looked_up;	/* the directory was asked */
 	double		lookup_seconds;
+	const char	*cache;		/* how the cache answered, or "-" */
 	char		error[256];	/* directory or syntax problem */
 	char		reply[JUDGE_REPLY_MAX];	/* text for smfi_setreply */
 };

@@ -25,7 +25,9 @@
 
 #include <libmilter/mfapi.h>
 
+#include "cache.h"
 #include "config.h"
+#include "directory_file.h"
 #include "directory_ldap.h"
 #include "log.h"
 #include "milter.h"
@@ -35,14 +37,28 @@
 #define DRAIN_SECONDS 2.0	/* wait for woken sessions to answer */
 
 static volatile sig_atomic_t stop_signal;
+static struct directory *reload_dir;	/* set before smfi_main() */
+
+/* reload - SIGHUP: re-read what can change; a bad new state is refused */
+static void
+reload(void)
+{
+	char err[512];
+
+	if (reload_dir == NULL)
+		return;
+	if (directory_reload(reload_dir, err, sizeof(err)) < 0)
+		log_warnx("reload refused, keeping the old contents: %s", err);
+	else
+		log_info("reload done%s%s", err[0] ? ": " : "", err);
+}
 
 /*
  * sigwait - libmilter's signal thread waits here for SIGHUP, SIGTERM and
  * SIGINT. libmilter imports sigwait() from libc, so this definition in
  * the program comes first: it tells the tarpit at once, so sleepers wake
  * within a second instead of at libmilter's next five-second poll. SIGHUP
- * (which would stop libmilter) is taken here and ignored until reloading
- * exists.
+ * (which would stop libmilter) is taken here and turned into a reload.
  */
 int
 sigwait(const sigset_t *set, int *sig)
@@ -57,7 +73,7 @@ sigwait(const sigset_t *set, int *sig)
 			return errno;
 		}
 		if (s == SIGHUP) {
-			log_info("SIGHUP: nothing to reload");
+			reload();
 			continue;
 		}
 		if (s == SIGTERM || s == SIGINT) {
@@ -126,6 +142,38 @@ scope_name(enum config_scope s)
 	return s == SCOPE_BASE ? "base" : s == SCOPE_ONE ? "one" : "sub";
 }
 
+/* directory_open - the backend the flags name, behind the cache */
+static int
+directory_open(struct directory *dir, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct cache_config cc;
+	struct directory inner;
+	int rc;
+
+	if (cfg->users_file)
+		rc = directory_file_open(&inner, cfg->users_file, err, errlen);
+	else
+		rc = directory_ldap_open(&inner, cfg, err, errlen);
+	if (rc < 0)
+		return -1;
+	if (!cfg->cache) {
+		*dir = inner;
+		return 0;
+	}
+	cc.max_entries = (size_t)cfg->cache_size;
+	cc.ttl_positive = cfg->cache_ttl;
+	cc.ttl_negative = cfg->cache_neg_ttl;
+	cc.stale_max = cfg->cache_stale;
+	cc.wait_max = cfg->ldap_timeout + 1;
+	if (cache_wrap(dir, &inner, &cc) < 0) {
+		directory_close(&inner);
+		snprintf(err, errlen, "out of memory for the cache");
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -152,11 +200,12 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return EX_CONFIG;
 	}
-	if (directory_ldap_open(&dir, &cfg, err, sizeof(err)) < 0) {
+	if (directory_open(&dir, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "milter-tarpit: %s\n", err);
 		config_free(&cfg);
 		return EX_CONFIG;
 	}
+	reload_dir = &dir;
 	if (milter_register(&cfg, &dir) < 0) {
 		fprintf(stderr, "milter-tarpit: smfi_register failed\n");
 		return EX_SOFTWARE;
@@ -174,12 +223,19 @@ main(int argc, char **argv)
 		log_warn("daemon");
 		return EX_OSERR;
 	}
-	log_info("starting version=%s socket=%s uri=%s base=%s scope=%s"
-	    " filter=%s domains=%zu delay=%g ldap_timeout=%g pool=%ld"
-	    " milter_timeout=%g", PACKAGE_VERSION, cfg.socket,
-	    cfg.uris ? cfg.uris : "(ldap.conf)", cfg.base ? cfg.base :
-	    "(ldap.conf)", scope_name(cfg.scope), cfg.filter, cfg.ndomains,
-	    cfg.delay, cfg.ldap_timeout, cfg.pool_size, cfg.milter_timeout);
+	if (cfg.users_file)
+		log_info("starting version=%s socket=%s users=%s domains=%zu"
+		    " delay=%g cache=%s milter_timeout=%g", PACKAGE_VERSION,
+		    cfg.socket, cfg.users_file, cfg.ndomains, cfg.delay,
+		    cfg.cache ? "on" : "off", cfg.milter_timeout);
+	else
+		log_info("starting version=%s socket=%s uri=%s base=%s scope=%s"
+		    " filter=%s domains=%zu delay=%g ldap_timeout=%g pool=%ld"
+		    " cache=%s milter_timeout=%g", PACKAGE_VERSION, cfg.socket,
+		    cfg.uris ? cfg.uris : "(ldap.conf)", cfg.base ? cfg.base :
+		    "(ldap.conf)", scope_name(cfg.scope), cfg.filter,
+		    cfg.ndomains, cfg.delay, cfg.ldap_timeout, cfg.pool_size,
+		    cfg.cache ? "on" : "off", cfg.milter_timeout);
 
 	rc = smfi_main();
 

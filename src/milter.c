@@ -160,10 +160,10 @@ log_decision(SMFICTX *ctx, struct conn_ctx *cc, const char *auth,
 		snprintf(err, sizeof(err), " error=\"%s\"", esc);
 	}
 	log_info("qid=%s client=%s auth=%s from=<%s> rcpt=<%s> action=%s"
-	    " code=%s delay=%.3f reason=%s lookup=%.3f%s",
+	    " code=%s delay=%.3f reason=%s lookup=%.3f cache=%s%s",
 	    qid && *qid ? qid : "-", cc->client, who, from, to,
 	    policy_action_name(res->decision.action), res->decision.rcode,
-	    slept, res->decision.reason, res->lookup_seconds, err);
+	    slept, res->decision.reason, res->lookup_seconds, res->cache, err);
 }
 
 /* mt_envrcpt - judge one recipient, sleep if the policy says so, answer */
