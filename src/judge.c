@@ -86,10 +86,11 @@ classify(const struct config *cfg, struct directory *dir, const struct addr *a,
 	size_t n = 1;
 	enum dir_result r;
 
+	if (addr_is_postmaster(a) &&
+	    (a->domain[0] == '\0' || config_is_local(cfg, a->domain)))
+		return RCPT_POSTMASTER;
 	if (a->domain[0] == '\0' || !config_is_local(cfg, a->domain))
 		return RCPT_NONLOCAL;
-	if (addr_is_postmaster(a))
-		return RCPT_POSTMASTER;
 
 	/* user+tag exists when user does: both in one query, one timeout. */
 	alts[0] = *a;

@@ -71,6 +71,7 @@ show_addr(const char *raw, char *buf, size_t len)
 {
 	char tmp[SHOW_MAX];
 	size_t n;
+	int cut;
 
 	if (raw == NULL) {
 		util_strlcpy(buf, "", len);
@@ -78,11 +79,13 @@ show_addr(const char *raw, char *buf, size_t len)
 	}
 	if (raw[0] == '<')
 		raw++;
-	util_strlcpy(tmp, raw, sizeof(tmp));
+	cut = util_strlcpy(tmp, raw, sizeof(tmp)) >= sizeof(tmp);
 	n = strlen(tmp);
-	if (n > 0 && tmp[n - 1] == '>')
+	if (!cut && n > 0 && tmp[n - 1] == '>')
 		tmp[n - 1] = '\0';
 	util_log_escape(tmp, buf, len, 0);
+	if (cut && strlen(buf) + 4 < len)
+		strcat(buf, "...");	/* longer addresses are cut in logs */
 }
 
 /* mt_negotiate - ask the MTA to skip every stage we do not use */
