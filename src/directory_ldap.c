@@ -269,7 +269,12 @@ connect_one(struct ldap_dir *ld, const char *uri, double budget,
 	tv = to_timeval(deadline - util_now());
 	ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
 	if (ld->sasl_external) {
+		/*
+		 * An empty (not absent) initial response: "no authorization
+		 * identity", so the bind completes in one round trip.
+		 */
 		what = "SASL EXTERNAL bind";
+		cred.bv_val = (char *)"";
 		rc = ldap_sasl_bind_s(l, NULL, "EXTERNAL", &cred, NULL, NULL,
 		    NULL);
 	} else if (ld->bind_dn) {

@@ -208,14 +208,16 @@ main(int argc, char **argv)
 	reload_dir = &dir;
 	if (milter_register(&cfg, &dir) < 0) {
 		fprintf(stderr, "milter-tarpit: smfi_register failed\n");
+		directory_close(&dir);
+		config_free(&cfg);
 		return EX_SOFTWARE;
 	}
-	if (socket_prepare(cfg.socket) < 0)
-		return EX_UNAVAILABLE;
-	if (smfi_setconn(cfg.socket) != MI_SUCCESS ||
-	    smfi_opensocket(false) != MI_SUCCESS) {
+	if (socket_prepare(cfg.socket) < 0 || smfi_setconn(cfg.socket) !=
+	    MI_SUCCESS || smfi_opensocket(false) != MI_SUCCESS) {
 		fprintf(stderr, "milter-tarpit: cannot open milter socket %s\n",
 		    cfg.socket);
+		directory_close(&dir);
+		config_free(&cfg);
 		return EX_UNAVAILABLE;
 	}
 	log_init("milter-tarpit", cfg.foreground, cfg.verbose);

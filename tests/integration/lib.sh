@@ -1,0 +1,714 @@
+# shellcheck shell=bash disable=SC2034 # variables set here are read by the tests
+# tests/integration/lib.sh - shared harness for the milter-tarpit integration
+# tests and contrib/demo.sh.  Source it from bash:
+#
+#     . "$(dirname "$0")/lib.sh"
+#
+# It makes a private temp dir ($MT_TMP) and arranges, through traps on EXIT,
+# INT and TERM, that every process it started (slapd, the daemon, Postfix) is
+# stopped and the temp dir removed, whether the test passes or fails.
+#
+# Environment (set by `make check` through AM_TESTS_ENVIRONMENT):
+#   MT_BIN       absolute path of the milter-tarpit binary
+#   MT_SRCDIR    absolute source dir (read-only in `make distcheck`)
+#   MT_BUILDDIR  absolute build dir
+# When a test is run by hand, MT_SRCDIR defaults to the repository root derived
+# from this file's location and MT_BIN to $MT_BUILDDIR/src/milter-tarpit.
+# Optional knobs:
+#   MT_KEEP_TMP=1     keep the temp dir (its path is printed) for debugging
+#   MT_STRICT_SKIP=1  a missing prerequisite is a hard error (exit 99), not a
+#                     skip (exit 77); CI may set it so nothing is skipped quietly
+#   MT_VERBOSE=1      echo each daemon log line as the test ends, even on success
+#
+# Everything is written below $MT_TMP only: the source tree is never written.
+
+MT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${MT_SRCDIR:=$(cd "$MT_LIB_DIR/../.." && pwd)}"
+: "${MT_BUILDDIR:=$MT_SRCDIR}"
+: "${MT_BIN:=$MT_BUILDDIR/src/milter-tarpit}"
+export MT_SRCDIR MT_BUILDDIR MT_BIN
+MT_TESTDIR=$MT_SRCDIR/tests/integration
+MT_LDIF=$MT_SRCDIR/contrib/example.ldif
+MT_NAME=$(basename "$0" .sh)
+
+# Binaries that are not always on a non-root PATH.
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+# Never let a user's ~/.ldaprc or LDAPRC point our clients elsewhere.
+export LDAPNOINIT=1
+
+MT_FAILS=0
+MT_CHECKS=0
+MT_FAILED_LIST=
+MT_TMP=
+MT_SLAPD_PID=
+MT_MILTER_PID=
+MT_POSTFIX_CONF=
+MT_EXTRA_PIDS=
+MT_USED_PORTS=" "
+MT_MILTER_RUNS=0
+
+# ---------------------------------------------------------------- messages
+
+mt_say() { printf '%s %s\n' "[$(date +%H:%M:%S.%3N)]" "$*"; }
+
+mt_pass() {
+	MT_CHECKS=$((MT_CHECKS + 1))
+	printf 'ok %d - %s\n' "$MT_CHECKS" "$*"
+}
+
+mt_fail() {
+	MT_CHECKS=$((MT_CHECKS + 1))
+	MT_FAILS=$((MT_FAILS + 1))
+	printf 'not ok %d - %s\n' "$MT_CHECKS" "$*"
+	MT_FAILED_LIST="$MT_FAILED_LIST  not ok $MT_CHECKS - $*
+"
+}
+
+# mt_check DESCRIPTION COMMAND...: run COMMAND, pass if it succeeds.
+mt_check() {
+	local desc=$1
+	shift
+	if "$@"; then mt_pass "$desc"; else mt_fail "$desc"; fi
+}
+
+# mt_fatal MSG: a harness error (not a finding about the daemon): exit 99,
+# which automake counts as ERROR.
+mt_fatal() {
+	printf 'ERROR: %s: %s\n' "$MT_NAME" "$*" >&2
+	exit 99
+}
+
+# mt_skip MSG: exit 77 (automake SKIP), loudly: CI is expected to have all
+# prerequisites, so a skip there means a missing install step.
+mt_skip() {
+	local code=77 word=SKIP
+	if [ "${MT_STRICT_SKIP:-0}" = 1 ]; then code=99 word=ERROR; fi
+	{
+		printf '%s\n' "######################################################################"
+		printf '%s: %s: %s\n' "$word" "$MT_NAME" "$*"
+		printf '%s\n' "$MT_NAME did NOT run.  CI is expected to have every prerequisite"
+		printf '%s\n' "installed, so treat this as a broken environment."
+		printf '%s\n' "######################################################################"
+	}
+	exit "$code"
+}
+
+# mt_finish: end of a test: exit 0 if every check passed, else 1.
+mt_finish() {
+	if [ "$MT_FAILS" -eq 0 ]; then
+		mt_say "$MT_NAME: all $MT_CHECKS checks passed"
+		exit 0
+	fi
+	mt_say "$MT_NAME: $MT_FAILS of $MT_CHECKS checks FAILED:"
+	printf '%s' "$MT_FAILED_LIST"
+	exit 1
+}
+
+# --------------------------------------------------------- prerequisites
+
+# Debian package that provides each program we may need.
+mt_pkg_of() {
+	case $1 in
+	slapd | slapadd) echo slapd ;;
+	ldapsearch) echo ldap-utils ;;
+	postfix | postconf) echo postfix ;;
+	miltertest) echo miltertest ;;
+	swaks) echo swaks ;;
+	saslpasswd2) echo sasl2-bin ;;
+	ss) echo iproute2 ;;
+	*) echo "?" ;;
+	esac
+}
+
+# mt_require PROG...: skip (77) if a program is missing.
+mt_require() {
+	local p missing=
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || missing="$missing $p (Debian package $(mt_pkg_of "$p"))"
+	done
+	[ -z "$missing" ] || mt_skip "missing program(s):$missing"
+}
+
+mt_require_root() {
+	[ "$(id -u)" -eq 0 ] || mt_skip "must run as root (private slapd/Postfix instances)"
+}
+
+# The daemon under test must exist: a missing binary is an error, not a skip.
+mt_require_bin() {
+	[ -x "$MT_BIN" ] || mt_fatal "daemon binary not found or not executable: MT_BIN=$MT_BIN (build first, or set MT_BIN)"
+}
+
+# ----------------------------------------------------- temp dir & cleanup
+
+mt_dump_file() { # mt_dump_file TITLE FILE [LINES]
+	[ -s "$2" ] || return 0
+	printf -- '----- %s (%s) -----\n' "$1" "$2"
+	tail -n "${3:-60}" "$2"
+	printf -- '----- end %s -----\n' "$1"
+}
+
+# mt_checker_reports: print AddressSanitizer, UndefinedBehaviorSanitizer,
+# LeakSanitizer, ThreadSanitizer or valgrind reports found in the daemon's
+# logs; true if there was one.
+mt_checker_reports() {
+	local f found=1
+	for f in "$MT_TMP"/milter.*.log; do
+		[ -e "$f" ] || continue
+		if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer|ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$f"; then
+			echo "FAIL: $MT_NAME: memory/thread checker report in $f:"
+			sed -n '/ERROR: \|runtime error:\|WARNING: ThreadSanitizer\|ERROR SUMMARY\|definitely lost/,+25p' "$f" | head -n 80
+			found=0
+		fi
+	done
+	return $found
+}
+
+mt_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	set +e
+	if [ -n "$MT_TMP" ] && { [ "$rc" -ne 0 ] || [ "${MT_VERBOSE:-0}" = 1 ]; }; then
+		local f
+		for f in "$MT_TMP"/milter.*.log; do
+			[ -e "$f" ] && mt_dump_file "daemon log" "$f" 80
+		done
+		mt_dump_file "slapd log" "$MT_TMP/slapd/slapd.log" 40
+		mt_dump_file "postfix maillog" "$MT_TMP/postfix/maillog" 40
+	fi
+	mt_stop_milter quiet
+	mt_stop_postfix
+	mt_stop_slapd
+	local pid
+	for pid in $MT_BG_STOPS; do
+		mt_wait_for 10 mt_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in $MT_EXTRA_PIDS; do
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	done
+	# Memory checkers report into the daemon's log (at exit for leaks):
+	# any report fails the test, whatever the checks said.
+	if [ -n "$MT_TMP" ] && mt_checker_reports; then
+		rc=1
+	fi
+	if [ -n "$MT_TMP" ] && [ -d "$MT_TMP" ]; then
+		if [ "${MT_KEEP_TMP:-0}" = 1 ]; then
+			echo "kept temp dir: $MT_TMP"
+		else
+			rm -rf "$MT_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+mt_init() {
+	[ -r "$MT_LDIF" ] || mt_fatal "fixture not found: $MT_LDIF (is MT_SRCDIR=$MT_SRCDIR right?)"
+	MT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mt-$MT_NAME.XXXXXX") || mt_fatal "mktemp -d failed"
+	# Postfix daemons run as user postfix and must reach files below here
+	# (sasldb, queue): let them traverse.  Nothing secret lives here.
+	chmod 755 "$MT_TMP"
+	trap mt_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# mt_track_pid PID: kill PID (if still alive) at exit.
+mt_track_pid() { MT_EXTRA_PIDS="$MT_EXTRA_PIDS $1"; }
+
+# ---------------------------------------------------------------- helpers
+
+mt_now() { date +%s.%N; }
+
+# mt_elapsed START: seconds since START (from mt_now), 3 decimals.
+mt_elapsed() { awk -v a="$1" -v b="$(mt_now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# mt_cmp A OP B: floating point comparison, OP one of < <= > >=.
+mt_cmp() {
+	awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
+		if (op == "<")  exit !(a + 0 <  b + 0);
+		if (op == "<=") exit !(a + 0 <= b + 0);
+		if (op == ">")  exit !(a + 0 >  b + 0);
+		if (op == ">=") exit !(a + 0 >= b + 0);
+		exit 2 }'
+}
+
+# mt_wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds.
+mt_wait_for() {
+	local limit=$1 i=0
+	shift
+	while ! "$@"; do
+		i=$((i + 1))
+		[ "$i" -ge $((limit * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# mt_wait_alive PID SECONDS COMMAND...: like mt_wait_for, but give up as soon
+# as process PID is gone.
+mt_wait_alive() {
+	local pid=$1 limit=$2 i=0
+	shift 2
+	while ! "$@"; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		i=$((i + 1))
+		[ "$i" -ge $((limit * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+mt_port_listening() { # mt_port_listening PORT
+	[ -n "$(ss -Hltn "( sport = :$1 )" 2>/dev/null)" ]
+}
+
+# mt_free_port: print a TCP port nobody listens on.  Chosen at random below
+# the kernel's ephemeral range (so outgoing connections do not grab it) and
+# never twice in one test; parallel tests (make -j) may still collide, so the
+# start_* helpers retry with a new port when the bind fails.
+mt_free_port() {
+	local port lo=20000 hi=32000 tries=0 eph
+	eph=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ -n "$eph" ] && [ "$eph" -gt 21000 ] && [ "$eph" -le "$hi" ] && hi=$((eph - 1))
+	while :; do
+		port=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo)))
+		case $MT_USED_PORTS in *" $port "*) continue ;; esac
+		tries=$((tries + 1))
+		[ "$tries" -gt 200 ] && mt_fatal "no free TCP port found"
+		mt_port_listening "$port" && continue
+		MT_USED_PORTS="$MT_USED_PORTS$port "
+		echo "$port"
+		return 0
+	done
+}
+
+# mt_urlencode_path PATH: for ldapi:// URIs.
+mt_urlencode_path() { printf '%s' "$1" | sed -e 's/%/%25/g' -e 's#/#%2F#g'; }
+
+# ------------------------------------------------------------------ slapd
+
+# mt_start_slapd: private slapd (back_mdb) with contrib/example.ldif, on
+# ldap://127.0.0.1:$MT_LDAP_PORT and ldapi:// below $MT_TMP.  Sets
+# MT_LDAP_PORT, MT_LDAP_URI, MT_LDAPI_URI, MT_SLAPD_LOG (stats logging: every
+# search filter received, used to check what the daemon asked for).
+# Calling it again after mt_stop_slapd restarts slapd on the same port with
+# the same database.
+mt_start_slapd() {
+	mt_require slapd slapadd ldapsearch ss
+	local d=$MT_TMP/slapd attempt
+	if [ ! -d "$d/db" ]; then
+		mkdir -p "$d/db"
+		MT_LDAPI_PATH=$d/ldapi
+		MT_LDAPI_URI=ldapi://$(mt_urlencode_path "$MT_LDAPI_PATH")
+		cat >"$d/slapd.conf" <<-EOF
+			# generated by tests/integration/lib.sh
+			include /etc/ldap/schema/core.schema
+			include /etc/ldap/schema/cosine.schema
+			include /etc/ldap/schema/inetorgperson.schema
+			pidfile $d/slapd.pid
+			argsfile $d/slapd.args
+			modulepath /usr/lib/ldap
+			moduleload back_mdb
+			sizelimit 50
+
+			database mdb
+			maxsize 10485760
+			suffix "dc=example,dc=com"
+			rootdn "cn=admin,dc=example,dc=com"
+			directory $d/db
+			index objectClass eq
+			index mail eq
+			# anonymous and authenticated users read everything but passwords
+			access to attrs=userPassword by anonymous auth by self read by * none
+			access to * by * read
+		EOF
+		slapadd -q -f "$d/slapd.conf" -l "$MT_LDIF" >"$d/slapadd.log" 2>&1 ||
+			{ cat "$d/slapadd.log"; mt_fatal "slapadd of $MT_LDIF failed"; }
+	fi
+	for attempt in 1 2 3; do
+		[ -n "${MT_LDAP_PORT:-}" ] || MT_LDAP_PORT=$(mt_free_port)
+		MT_LDAP_URI=ldap://127.0.0.1:$MT_LDAP_PORT
+		rm -f "$MT_LDAPI_PATH"
+		# -d stats: stay in the foreground, log connections and operations
+		# (with each search filter) to stderr.
+		slapd -d stats -f "$d/slapd.conf" -h "$MT_LDAP_URI/ $MT_LDAPI_URI" \
+			>>"$d/slapd.log" 2>&1 &
+		MT_SLAPD_PID=$!
+		MT_SLAPD_LOG=$d/slapd.log
+		if mt_wait_alive "$MT_SLAPD_PID" 15 mt_slapd_answers; then
+			mt_say "slapd up: pid $MT_SLAPD_PID $MT_LDAP_URI $MT_LDAPI_URI"
+			return 0
+		fi
+		if kill -0 "$MT_SLAPD_PID" 2>/dev/null; then
+			mt_stop_slapd
+			mt_fatal "slapd did not answer within 15 s"
+		fi
+		wait "$MT_SLAPD_PID" 2>/dev/null
+		MT_SLAPD_PID=
+		if tail -n 5 "$d/slapd.log" | grep -q 'Address already in use'; then
+			mt_say "port $MT_LDAP_PORT taken, retrying"
+			MT_LDAP_PORT=
+			continue
+		fi
+		break
+	done
+	mt_dump_file "slapd log" "$d/slapd.log" 30
+	mt_fatal "slapd failed to start"
+}
+
+mt_slapd_answers() {
+	ldapsearch -x -LLL -o nettimeout=2 -H "$MT_LDAP_URI" -b dc=example,dc=com -s base '(dc=example)' dn >/dev/null 2>&1
+}
+
+mt_stop_slapd() {
+	[ -n "$MT_SLAPD_PID" ] || return 0
+	local pid=$MT_SLAPD_PID
+	kill -CONT "$pid" 2>/dev/null # in case a test froze it
+	kill -TERM "$pid" 2>/dev/null
+	mt_wait_for 10 mt_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	MT_SLAPD_PID=
+	return 0
+}
+
+mt_pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# mt_slapd_filters: the search filters slapd received so far, one a line.
+mt_slapd_filters() {
+	sed -n 's/.* SRCH base=.* filter="\(.*\)"$/\1/p' "$MT_SLAPD_LOG"
+}
+
+# -------------------------------------------------------------- the daemon
+
+# mt_start_milter ARGS...: run "$MT_BIN" -f -p inet:PORT@127.0.0.1 ARGS in the
+# background, stderr to $MT_MILTER_LOG; wait until the socket listens.  Sets
+# MT_MILTER_PORT, MT_MILTER_SOCK (libmilter/miltertest syntax),
+# MT_MILTER_PF_SOCK (Postfix syntax), MT_MILTER_PID, MT_MILTER_LOG.
+# If the daemon exits at start that is fatal (exit 99), unless
+# MT_START_MAY_FAIL=1: then it returns 1 with the status in MT_MILTER_RC.
+mt_start_milter() {
+	mt_require_bin
+	local attempt
+	for attempt in 1 2 3; do
+		MT_MILTER_RUNS=$((MT_MILTER_RUNS + 1))
+		MT_MILTER_LOG=$MT_TMP/milter.$MT_MILTER_RUNS.log
+		MT_MILTER_PORT=$(mt_free_port)
+		MT_MILTER_SOCK=inet:$MT_MILTER_PORT@127.0.0.1
+		MT_MILTER_PF_SOCK=inet:127.0.0.1:$MT_MILTER_PORT
+		mt_say "starting: $MT_BIN -f -p $MT_MILTER_SOCK $*"
+		# env --default-signal: a background job of a non-interactive shell
+		# starts with SIGINT/SIGQUIT ignored; give the daemon the default
+		# dispositions a service manager would, so SIGINT tests are real.
+		# MT_WRAPPER runs the daemon under a checker, e.g. valgrind
+		# (make check-valgrind).
+		# shellcheck disable=SC2086
+		env --default-signal ${MT_WRAPPER:-} "$MT_BIN" -f \
+			-p "$MT_MILTER_SOCK" "$@" </dev/null >"$MT_MILTER_LOG" 2>&1 &
+		MT_MILTER_PID=$!
+		if mt_wait_alive "$MT_MILTER_PID" 10 mt_port_listening "$MT_MILTER_PORT"; then
+			mt_say "daemon up: pid $MT_MILTER_PID $MT_MILTER_SOCK"
+			return 0
+		fi
+		if kill -0 "$MT_MILTER_PID" 2>/dev/null; then
+			mt_dump_file "daemon log" "$MT_MILTER_LOG"
+			mt_stop_milter quiet
+			mt_fatal "daemon did not listen on $MT_MILTER_SOCK within 10 s"
+		fi
+		wait "$MT_MILTER_PID"
+		MT_MILTER_RC=$?
+		MT_MILTER_PID=
+		if [ "$MT_MILTER_RC" -eq 69 ] && [ "$attempt" -lt 3 ]; then
+			mt_say "daemon could not open its socket (exit 69), retrying on another port"
+			continue
+		fi
+		if [ "${MT_START_MAY_FAIL:-0}" = 1 ]; then
+			mt_say "daemon exited with status $MT_MILTER_RC at start"
+			return 1
+		fi
+		mt_dump_file "daemon log" "$MT_MILTER_LOG"
+		mt_fatal "daemon exited with status $MT_MILTER_RC at start"
+	done
+}
+
+# mt_stop_milter [quiet]: SIGTERM the daemon, wait up to 10 s (then SIGKILL).
+# Sets MT_MILTER_RC (exit status) and MT_MILTER_STOP_SECS.
+mt_stop_milter() {
+	[ -n "$MT_MILTER_PID" ] || return 0
+	# MT_MILTER_PID stays set until the daemon is gone, so that a cleanup
+	# triggered meanwhile (signal to the test) still stops it.
+	local pid=$MT_MILTER_PID t0
+	t0=$(mt_now)
+	kill -TERM "$pid" 2>/dev/null
+	if ! mt_wait_for 10 mt_pid_gone "$pid"; then
+		[ "${1:-}" = quiet ] || mt_fail "daemon did not exit within 10 s of SIGTERM"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	MT_MILTER_RC=$?
+	MT_MILTER_STOP_SECS=$(mt_elapsed "$t0")
+	MT_MILTER_PID=
+	return 0
+}
+
+# mt_stop_milter_bg: SIGTERM the daemon and go on without waiting for it to
+# exit (mt_cleanup reaps it).  For tests that restart the daemon often and
+# check its stop elsewhere: keeps them fast whatever the daemon's stop takes.
+# MT_MILTER_LOG keeps naming its log until the next mt_start_milter.
+MT_BG_STOPS=
+mt_stop_milter_bg() {
+	[ -n "$MT_MILTER_PID" ] || return 0
+	kill -TERM "$MT_MILTER_PID" 2>/dev/null
+	MT_BG_STOPS="$MT_BG_STOPS $MT_MILTER_PID"
+	MT_MILTER_PID=
+}
+
+# mt_log_line TOKEN...: print the daemon log lines containing every TOKEN as a
+# whole space-separated word (e.g. "rcpt=<x@example.com>" "action=reject").
+# A TOKEN ending in "..." matches any word that starts with the rest.
+mt_log_line() {
+	awk 'BEGIN { for (i = 1; i < ARGC; i++) tok[i] = ARGV[i]; n = ARGC - 1; ARGC = 1 }
+	{
+		l = " " $0 " "
+		for (i = 1; i <= n; i++) {
+			t = tok[i]
+			if (t ~ /\.\.\.$/) {
+				if (index(l, " " substr(t, 1, length(t) - 3)) == 0) next
+			} else if (index(l, " " t " ") == 0) next
+		}
+		print
+	}' "$@" <"$MT_MILTER_LOG"
+}
+
+# mt_expect_log DESC TOKEN...: one check: some log line has all TOKENs.
+mt_expect_log() {
+	local desc=$1
+	shift
+	if [ -n "$(mt_log_line "$@")" ]; then
+		mt_pass "log: $desc"
+	else
+		mt_fail "log: $desc: no line with: $*"
+	fi
+}
+
+# mt_log_field LINE KEY: value of KEY=... in LINE.
+mt_log_field() {
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+}
+
+mt_has_log() { [ -n "$(mt_log_line "$@")" ]; }
+
+# mt_rcpt WANT RCPT [NAME=VALUE...]: one session, one RCPT (one.lua; NAME=VALUE
+# as its -D options: auth=, min=, max=, label=, timeout=), then the daemon's
+# log line for RCPT must match WANT, because over the milter protocol a 550
+# and a 451 sent with a reply text both arrive as SMFIR_REPLYCODE:
+#   continue: action=accept code=250    reject: action=reject code=550
+#   tempfail: action=tempfail code=451  answer: (no log check)
+mt_rcpt() {
+	local want=$1 rcpt=$2 toks
+	shift 2
+	mt_miltertest one.lua "rcpt=$rcpt" "want=$want" "$@" || return 1
+	case $want in
+	continue) toks=(action=accept code=250) ;;
+	reject) toks=(action=reject code=550) ;;
+	tempfail) toks=(action=tempfail code=451) ;;
+	*) return 0 ;;
+	esac
+	if mt_wait_for 2 mt_has_log "rcpt=$rcpt" "${toks[@]}"; then
+		echo "    daemon log: rcpt=$rcpt ${toks[*]}"
+		return 0
+	fi
+	echo "    daemon log has no line with rcpt=$rcpt ${toks[*]}; it has:"
+	mt_log_line "rcpt=$rcpt" | sed 's/^/    | /'
+	return 1
+}
+
+# mt_miltertest LUA [NAME=VALUE...]: run tests/integration/LUA against the
+# running daemon.  Output goes to stdout (the test log), indented.  Returns
+# miltertest's status: 0 all checks passed, 1 some failed, 2 script error.
+mt_miltertest() {
+	local lua=$1 a
+	shift
+	local args=(-s "$MT_TESTDIR/$lua" -D "sock=$MT_MILTER_SOCK" -D "mtlib=$MT_TESTDIR/mtlib.lua")
+	for a in "$@"; do args+=(-D "$a"); done
+	miltertest "${args[@]}" 2>&1 | sed 's/^/    /'
+	return "${PIPESTATUS[0]}"
+}
+
+# ---------------------------------------------------------------- Postfix
+
+# mt_start_postfix MILTER_SOCKET: private Postfix instance in $MT_TMP/postfix
+# (config in etc/, its own queue and data dirs, log in maillog) with smtpd on
+# 127.0.0.1:$MT_SMTP_PORT, smtpd_milters=MILTER_SOCKET (Postfix syntax, e.g.
+# $MT_MILTER_PF_SOCK), example.com relayed to discard:, Cyrus SASL from a
+# private sasldb with user alice@example.com / password $MT_SASL_PASS.
+# Sets MT_POSTFIX_CONF, MT_SMTP_PORT, MT_MAILLOG.
+#
+# About alternate_config_directories: the manual says a non-default config
+# dir must be listed there (in the default /etc/postfix/main.cf), but that is
+# enforced only by the set-gid commands postdrop(1) and postqueue(1) (and
+# sendmail, which uses postdrop).  `postfix -c DIR start/stop`, run as root,
+# works without it, and we never use those commands (mail is injected over
+# SMTP by swaks), so the least intrusive fix is no fix: the system's
+# /etc/postfix is neither read for our instance nor changed.
+MT_SASL_USER=alice@example.com
+MT_SASL_PASS=alice-secret
+mt_start_postfix() {
+	mt_require_root
+	mt_require postfix postconf saslpasswd2 swaks ss
+	local milter=$1 p=$MT_TMP/postfix attempt
+	mkdir -p "$p/etc/sasl" "$p/queue" "$p/data"
+	chown postfix "$p/data"
+	MT_MAILLOG=$p/maillog
+	MT_SMTP_PORT=$(mt_free_port)
+	# Debian's Postfix passes "$config_directory/sasl" to Cyrus SASL as its
+	# config path whatever cyrus_sasl_config_path says, so smtpd.conf lives
+	# there (and cyrus_sasl_config_path names the same dir).
+	cat >"$p/etc/sasl/smtpd.conf" <<-EOF
+		pwcheck_method: auxprop
+		auxprop_plugin: sasldb
+		sasldb_path: $p/etc/sasl/sasldb2
+		mech_list: PLAIN LOGIN
+	EOF
+	printf '%s' "$MT_SASL_PASS" |
+		saslpasswd2 -f "$p/etc/sasl/sasldb2" -p -c -u "${MT_SASL_USER#*@}" "${MT_SASL_USER%@*}" ||
+		mt_fatal "saslpasswd2 failed"
+	# smtpd runs as postfix and opens the sasldb at AUTH time.
+	chown root:postfix "$p/etc/sasl/sasldb2"
+	chmod 640 "$p/etc/sasl/sasldb2"
+	cat >"$p/etc/main.cf" <<-EOF
+		# generated by tests/integration/lib.sh: private test instance
+		compatibility_level = 3.6
+		queue_directory = $p/queue
+		data_directory = $p/data
+		maillog_file = $p/maillog
+		maillog_file_prefixes = $p
+		myhostname = mx.test.invalid
+		mydomain = test.invalid
+		myorigin = test.invalid
+		mydestination =
+		inet_interfaces = 127.0.0.1
+		inet_protocols = ipv4
+		# the test client (127.0.0.1) must not be trusted: anonymous session
+		mynetworks = 192.0.2.1/32
+		relay_domains = example.com
+		relay_transport = discard:
+		default_transport = discard:
+		alias_maps =
+		alias_database =
+		smtpd_banner = \$myhostname ESMTP milter-tarpit test
+		smtpd_milters = $milter
+		milter_default_action = tempfail
+		smtpd_sasl_auth_enable = yes
+		smtpd_sasl_type = cyrus
+		smtpd_sasl_path = smtpd
+		cyrus_sasl_config_path = $p/etc/sasl
+		smtpd_sasl_local_domain =
+		smtpd_sasl_security_options = noanonymous
+		smtpd_tls_security_level = none
+		smtpd_client_connection_rate_limit = 0
+		smtpd_error_sleep_time = 0
+		biff = no
+	EOF
+	for attempt in 1 2 3; do
+		cat >"$p/etc/master.cf" <<-EOF
+			# generated by tests/integration/lib.sh (no chroot anywhere)
+			127.0.0.1:$MT_SMTP_PORT inet n - n - - smtpd
+			pickup    unix  n       -       n       60      1       pickup
+			cleanup   unix  n       -       n       -       0       cleanup
+			qmgr      unix  n       -       n       300     1       qmgr
+			rewrite   unix  -       -       n       -       -       trivial-rewrite
+			bounce    unix  -       -       n       -       0       bounce
+			defer     unix  -       -       n       -       0       bounce
+			trace     unix  -       -       n       -       0       bounce
+			verify    unix  -       -       n       -       1       verify
+			flush     unix  n       -       n       1000?   0       flush
+			proxymap  unix  -       -       n       -       -       proxymap
+			error     unix  -       -       n       -       -       error
+			retry     unix  -       -       n       -       -       error
+			discard   unix  -       -       n       -       -       discard
+			anvil     unix  -       -       n       -       1       anvil
+			scache    unix  -       -       n       -       1       scache
+			postlog   unix-dgram n  -       n       -       1       postlogd
+		EOF
+		MT_POSTFIX_CONF=$p/etc
+		if postfix -c "$p/etc" start >"$p/start.log" 2>&1 &&
+			mt_wait_for 10 mt_port_listening "$MT_SMTP_PORT"; then
+			mt_say "postfix up: $p/etc smtpd 127.0.0.1:$MT_SMTP_PORT milter $milter"
+			return 0
+		fi
+		mt_stop_postfix
+		if grep -q 'Address already in use' "$p/start.log" "$p/maillog" 2>/dev/null && [ "$attempt" -lt 3 ]; then
+			: >"$p/maillog"
+			MT_SMTP_PORT=$(mt_free_port)
+			continue
+		fi
+		break
+	done
+	mt_dump_file "postfix start" "$p/start.log"
+	mt_dump_file "postfix maillog" "$p/maillog"
+	MT_POSTFIX_CONF=
+	mt_fatal "private Postfix failed to start"
+}
+
+mt_postfix_master_pid() {
+	local f=$MT_TMP/postfix/queue/pid/master.pid
+	[ -r "$f" ] && tr -d ' \n' <"$f"
+}
+
+mt_stop_postfix() {
+	[ -n "$MT_POSTFIX_CONF" ] || return 0
+	local conf=$MT_POSTFIX_CONF pid kid
+	pid=$(mt_postfix_master_pid)
+	postfix -c "$conf" stop >/dev/null 2>&1
+	# Fallback: kill the master (by the pid in its pid file) and its children.
+	if [ -n "$pid" ] && ! mt_wait_for 5 mt_pid_gone "$pid"; then
+		for kid in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
+			kill -KILL "$kid" 2>/dev/null
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	MT_POSTFIX_CONF=
+	return 0
+}
+
+# mt_maillog_wait SECONDS REGEX: wait until Postfix's maillog matches (ERE).
+mt_maillog_wait() {
+	mt_wait_for "$1" grep -Eq -- "$2" "$MT_MAILLOG"
+}
+
+# mt_swaks OUT ARGS...: run swaks against the private Postfix, transcript to
+# OUT; prints nothing, returns swaks' status.  MT_SWAKS_SECS: wall time.
+mt_swaks() {
+	local out=$1 t0
+	shift
+	t0=$(mt_now)
+	swaks --server "127.0.0.1:$MT_SMTP_PORT" --helo client.test.invalid \
+		--show-time-lapse --timeout 60 "$@" >"$out" 2>&1
+	local rc=$?
+	MT_SWAKS_SECS=$(mt_elapsed "$t0")
+	return "$rc"
+}
+
+# mt_swaks_rcpt_reply OUT ADDR: the server's reply line to RCPT TO:<ADDR>
+# (without swaks' "<-  " marker).  mt_swaks_rcpt_secs OUT ADDR: its response
+# time as measured by swaks (--show-time-lapse).
+mt_swaks_rcpt_reply() {
+	awk -v r=" -> RCPT TO:<$2>" '
+		$0 == r { on = 1; next }
+		on && /^<(-|\*\*) / { sub(/^<(-|\*\*) +/, ""); print; exit }' "$1"
+}
+mt_swaks_rcpt_secs() {
+	awk -v r=" -> RCPT TO:<$2>" '
+		$0 == r { on = 1; next }
+		on && /^=== response in / { s = $4; sub(/s$/, "", s); print s; exit }' "$1"
+}
+
+# ------------------------------------------------------- short names
+# The names the harness was specified with; the mt_ ones are the same.
+free_port() { mt_free_port "$@"; }
+start_slapd() { mt_start_slapd "$@"; }
+stop_slapd() { mt_stop_slapd "$@"; }
+start_milter() { mt_start_milter "$@"; }
+stop_milter() { mt_stop_milter "$@"; }
+start_postfix() { mt_start_postfix "$@"; }
+stop_postfix() { mt_stop_postfix "$@"; }
