@@ -68,9 +68,10 @@ ldapsearch -x -LLL -H "$MT_LDAP_URI" -b ou=people,dc=example,dc=com '(mail=*)' m
 	sed -n 's/^mail: /      /p'
 
 heading "Starting milter-tarpit (tarpit delay ${DELAY}s)"
-mt_start_milter -H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com -e + \
+# Started as root, it drops to nobody once the socket is open.
+MT_MILTER_USER_ARGS="-u nobody:nogroup" mt_start_milter -H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com -e + \
 	-T "$DELAY" >/dev/null
-note "$MT_BIN -f -p $MT_MILTER_SOCK -H $MT_LDAP_URI"
+note "$MT_BIN -f -u nobody:nogroup -p $MT_MILTER_SOCK -H $MT_LDAP_URI"
 note "    -b dc=example,dc=com -d example.com -e + -T $DELAY"
 
 heading "Starting a private Postfix that uses it (smtpd_milters = $MT_MILTER_PF_SOCK)"

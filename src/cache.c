@@ -13,8 +13,9 @@
  *	and queries; others that want the same key wait on the shard's
  *	condition variable (bounded by wait_max) and take its answer, error
  *	included. Entries in flight or with waiters are never evicted or
- *	freed. Each shard holds at most max_entries / shards entries; the
- *	least recently used one goes first. Keys are bounded (an address is
+ *	freed. Each shard holds at most max_entries / shards entries (there
+ *	are never more shards than entries); the least recently used one in
+ *	the shard goes first. Keys are bounded (an address is
  *	at most 512 bytes), so the entry bound is also a memory bound.
  *
  *	The key is the first alternative's address: the other alternatives
@@ -44,7 +45,7 @@ struct centry {
 	unsigned	waiters;
 	unsigned long	gen;		/* bumped when a flight lands */
 	enum dir_result	flight_result;
-	char		flight_error[256];
+	char		*flight_error;	/* last flight's error, or NULL */
 	char		key[];
 };
 
@@ -61,6 +62,7 @@ struct shard {
 struct cache {
 	struct directory	inner;
 	struct cache_config	cfg;
+	size_t			nshards;	/* <= CACHE_SHARDS, <= max_entries */
 	struct shard		shards[CACHE_SHARDS];
 };
 
@@ -131,6 +133,7 @@ entry_remove(struct shard *sh, struct centry *e)
 	*pp = e->next;
 	lru_unlink(sh, e);
 	sh->count--;
+	free(e->flight_error);
 	free(e);
 }
 
@@ -204,7 +207,7 @@ cache_lookup(void *impl, const struct addr *alts, size_t nalts,
 	struct cache *c = impl;
 	const char *key = alts[0].full;
 	uint64_t h = hash_key(key);
-	struct shard *sh = &c->shards[h % CACHE_SHARDS];
+	struct shard *sh = &c->shards[h % c->nshards];
 	struct dir_query iq;
 	struct centry *e;
 	enum dir_result r;
@@ -240,7 +243,8 @@ cache_lookup(void *impl, const struct addr *alts, size_t nalts,
 			return DIR_ERROR;
 		}
 		r = e->flight_result;
-		util_strlcpy(q->error, e->flight_error, sizeof(q->error));
+		util_strlcpy(q->error, e->flight_error ? e->flight_error : "",
+		    sizeof(q->error));
 		pthread_mutex_unlock(&sh->mu);
 		q->cache = "shared";
 		return r;
@@ -274,8 +278,8 @@ cache_lookup(void *impl, const struct addr *alts, size_t nalts,
 		sh->stale++;
 	}
 	e->flight_result = r;
-	util_strlcpy(e->flight_error, r == DIR_ERROR ? iq.error : "",
-	    sizeof(e->flight_error));
+	free(e->flight_error);
+	e->flight_error = r == DIR_ERROR ? strdup(iq.error) : NULL;
 	e->inflight = 0;
 	e->waiters--;
 	e->gen++;
@@ -357,7 +361,11 @@ cache_wrap(struct directory *d, const struct directory *inner,
 		return -1;
 	c->inner = *inner;
 	c->cfg = *cc;
-	per = cc->max_entries / CACHE_SHARDS;
+	/* Fewer shards than entries, so the total never passes the bound. */
+	c->nshards = cc->max_entries < CACHE_SHARDS ? cc->max_entries : CACHE_SHARDS;
+	if (c->nshards == 0)
+		c->nshards = 1;
+	per = cc->max_entries / c->nshards;
 	if (per == 0)
 		per = 1;
 	for (nb = 16; nb < per && nb < 65536; nb <<= 1)

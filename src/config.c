@@ -19,15 +19,18 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "config.h"
 #include "ldap_escape.h"
+#include "optfile.h"
 #include "util.h"
 
 #define PROG "milter-tarpit"
 #define PASSWORD_MAX 1024
 
-static const char short_opts[] = ":p:H:b:s:F:D:y:ZY:t:P:d:e:T:M:R:fvhV";
+static const char short_opts[] = ":c:p:H:b:s:F:D:y:ZY:t:P:d:e:T:M:R:q:nu:fvhV";
 
 /* Long-only options. */
 enum {
@@ -38,10 +41,32 @@ enum {
 	OPT_CACHE_NEG_TTL,
 	OPT_CACHE_STALE,
 	OPT_TLS_CACERT,
-	OPT_TLS_CACERTDIR
+	OPT_TLS_CACERTDIR,
+	OPT_CLIENT,
+	OPT_SENDER,
+	OPT_AUTH,
+	OPT_ALLOW_ROOT,
+	OPT_PIDFILE,
+	OPT_SOCKET_MODE,
+	OPT_SOCKET_GROUP,
+	OPT_STATS_FILE,
+	OPT_STATS_INTERVAL
 };
 
 static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "query", required_argument, NULL, 'q' },
+	{ "client", required_argument, NULL, OPT_CLIENT },
+	{ "sender", required_argument, NULL, OPT_SENDER },
+	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "check", no_argument, NULL, 'n' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "socket", required_argument, NULL, 'p' },
 	{ "uri", required_argument, NULL, 'H' },
 	{ "base", required_argument, NULL, 'b' },
@@ -78,6 +103,17 @@ static const char usage_text[] =
 "Check each recipient against an LDAP directory; delay and reject unknown\n"
 "recipients in anonymous SMTP sessions.\n"
 "\n"
+"Modes:\n"
+"  -q, --query ADDRESS        run the whole decision for ADDRESS once, print\n"
+"                             what the daemon would do and why; exit 0 accept,\n"
+"                             1 reject, 2 tempfail or error\n"
+"      --client IP            with -q: the SMTP client's address\n"
+"      --sender ADDRESS       with -q: the envelope sender\n"
+"      --auth USER            with -q: an authenticated session as USER\n"
+"  -n, --check                check the configuration, the socket and the\n"
+"                             directory, print every problem, and exit\n"
+"  -c, --config FILE          read options from FILE (\"long-option value\"\n"
+"                             per line); command-line options win\n"
 "Milter:\n"
 "  -p, --socket SPEC          milter socket, unix:/path or inet:port@host\n"
 "                             (default " CONFIG_DEFAULT_SOCKET ")\n"
@@ -121,6 +157,13 @@ static const char usage_text[] =
 "  -R, --reject-text TEXT     text after \"550 5.1.1 <address>: \"\n"
 "                             (default \"" CONFIG_DEFAULT_REJECT "\")\n"
 "Process:\n"
+"  -u, --user USER[:GROUP]    drop root privileges to USER after start-up\n"
+"      --allow-root           keep running as root (not recommended)\n"
+"      --pidfile FILE         write the process ID to FILE\n"
+"      --socket-mode MODE     octal mode of a unix: socket, e.g. 0660\n"
+"      --socket-group GROUP   group of a unix: socket, e.g. postfix\n"
+"      --stats-file FILE      write statistics (Prometheus text) to FILE\n"
+"      --stats-interval SECS  how often, 1-86400 (default 60)\n"
 "  -f, --foreground           do not detach; log to stderr\n"
 "  -v, --verbose              log debug lines too\n"
 "  -h, --help                 show this help\n"
@@ -147,6 +190,8 @@ config_init(struct config *cfg)
 	cfg->cache_ttl = CONFIG_DEFAULT_CACHE_TTL;
 	cfg->cache_neg_ttl = CONFIG_DEFAULT_CACHE_NEG_TTL;
 	cfg->cache_stale = CONFIG_DEFAULT_CACHE_STALE;
+	cfg->socket_mode = -1;
+	cfg->stats_interval = 60;
 }
 
 /* flag_name - "-T/--delay" for an option character */
@@ -279,6 +324,49 @@ text_ok(const char *s, size_t max)
 	return 1;
 }
 
+/* ip_ok - an IPv4 or IPv6 address */
+static int
+ip_ok(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* parse_mode - octal file mode 0000-0777 */
+static int
+parse_mode(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0' || strlen(s) > 4 || strspn(s, "01234567") != strlen(s))
+		return -1;
+	v = strtol(s, &end, 8);
+	if (*end != '\0' || v < 0 || v > 0777)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* set_user - "user" or "user:group" for the privilege drop */
+static int
+set_user(struct config *cfg, const char *arg, const char *flag, FILE *err)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (arg[0] == '\0' || arg[0] == ':' || (colon && colon[1] == '\0')) {
+		fprintf(err, PROG ": %s: \"%s\" is not USER or USER:GROUP\n",
+		    flag, arg);
+		return -1;
+	}
+	free(cfg->user);
+	free(cfg->group);
+	cfg->user = colon ? strndup(arg, (size_t)(colon - arg)) : strdup(arg);
+	cfg->group = colon ? strdup(colon + 1) : NULL;
+	return 0;
+}
+
 /* parse_one - apply one option; 0 ok, -1 refused */
 static int
 parse_one(struct config *cfg, int c, const char *arg, FILE *err)
@@ -302,6 +390,11 @@ parse_one(struct config *cfg, int c, const char *arg, FILE *err)
 		replace(&cfg->socket, arg);
 		return 0;
 	case 'H':
+		if (cfg->uris_from_file) {	/* the command line replaces */
+			free(cfg->uris);
+			cfg->uris = NULL;
+			cfg->uris_from_file = 0;
+		}
 		return add_uris(cfg, arg, err);
 	case 'b':
 		replace(&cfg->base, arg);
@@ -401,7 +494,74 @@ parse_one(struct config *cfg, int c, const char *arg, FILE *err)
 		cfg->pool_size = l;
 		return 0;
 	case 'd':
+		if (cfg->domains_from_file) {	/* the command line replaces */
+			while (cfg->ndomains > 0)
+				free(cfg->domains[--cfg->ndomains]);
+			cfg->domains_from_file = 0;
+		}
 		return add_domains(cfg, arg, err);
+	case 'c':
+		return 0;	/* read before everything else */
+	case 'q':
+		replace(&cfg->query, arg);
+		return 0;
+	case OPT_CLIENT:
+		if (!ip_ok(arg)) {
+			fprintf(err, PROG ": %s: \"%s\" is not an IPv4 or IPv6"
+			    " address\n", flag, arg);
+			return -1;
+		}
+		replace(&cfg->query_client, arg);
+		return 0;
+	case OPT_SENDER:
+		replace(&cfg->query_sender, arg);
+		return 0;
+	case OPT_AUTH:
+		replace(&cfg->query_auth, arg);
+		return 0;
+	case 'n':
+		cfg->check_only = 1;
+		return 0;
+	case 'u':
+		return set_user(cfg, arg, flag, err);
+	case OPT_ALLOW_ROOT:
+		cfg->allow_root = 1;
+		return 0;
+	case OPT_PIDFILE:
+		if (arg[0] != '/') {
+			fprintf(err, PROG ": %s: \"%s\" is not an absolute path\n",
+			    flag, arg);
+			return -1;
+		}
+		replace(&cfg->pidfile, arg);
+		return 0;
+	case OPT_SOCKET_MODE:
+		if (parse_mode(arg, &l) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not an octal mode"
+			    " from 0000 to 0777 (e.g. 0660)\n", flag, arg);
+			return -1;
+		}
+		cfg->socket_mode = l;
+		return 0;
+	case OPT_SOCKET_GROUP:
+		replace(&cfg->socket_group, arg);
+		return 0;
+	case OPT_STATS_FILE:
+		if (arg[0] != '/') {
+			fprintf(err, PROG ": %s: \"%s\" is not an absolute path\n",
+			    flag, arg);
+			return -1;
+		}
+		replace(&cfg->stats_file, arg);
+		return 0;
+	case OPT_STATS_INTERVAL:
+		if (util_parse_seconds(arg, 1, 86400, &d) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not a number of"
+			    " seconds from 1 to 86400\n", flag, arg);
+			return -1;
+		}
+		cfg->stats_interval = d;
+		return 0;
 	case 'e':
 		if (!text_ok(arg, 8) || strpbrk(arg, "@\" <>") != NULL) {
 			fprintf(err, PROG ": %s: \"%s\" is not a set of 1 to 8"
@@ -444,13 +604,69 @@ parse_one(struct config *cfg, int c, const char *arg, FILE *err)
 	return -1;
 }
 
+/* config_apply - apply one option by its long name (options files) */
+int
+config_apply(struct config *cfg, const char *name, const char *value,
+    FILE *err)
+{
+	const struct option *o;
+
+	for (o = long_opts; o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			break;
+	if (o->name == NULL || o->val == 'c' || o->val == 'h' || o->val == 'V')
+		return -2;
+	if (o->has_arg == required_argument && (value == NULL || *value == '\0'))
+		return -3;
+	if (o->has_arg == no_argument && value && *value) {
+		if (strcasecmp(value, "no") == 0 || strcasecmp(value, "false") == 0)
+			return 0;
+		if (strcasecmp(value, "yes") != 0 && strcasecmp(value, "true") != 0)
+			return -4;
+	}
+	if (parse_one(cfg, o->val, value, err) < 0)
+		return -1;
+	if (o->val == 'H')
+		cfg->uris_from_file = 1;
+	if (o->val == 'd')
+		cfg->domains_from_file = 1;
+	return 0;
+}
+
+/* find_config - the options file named on the command line, or NULL */
+static const char *
+find_config(int argc, char **argv)
+{
+	const char *found = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if ((strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			found = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			found = argv[i] + 9;
+		else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0')
+			found = argv[i] + 2;
+	}
+	return found;
+}
+
 /* config_parse - parse argv; messages go to err, --help to out */
 enum config_status
 config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 {
+	const char *file;
 	int c, idx;
 	char flag[40];
 
+	if ((file = find_config(argc, argv)) != NULL) {
+		replace(&cfg->config_file, file);
+		if (optfile_read(cfg, file, err) < 0)
+			return CONFIG_BADFILE;
+	}
 	optind = 0;		/* glibc: rescan from the start */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, &idx)) != -1) {
@@ -615,5 +831,15 @@ config_free(struct config *cfg)
 	free(cfg->tls_cacertdir);
 	free(cfg->sasl_mech);
 	free(cfg->users_file);
+	free(cfg->config_file);
+	free(cfg->query);
+	free(cfg->query_client);
+	free(cfg->query_sender);
+	free(cfg->query_auth);
+	free(cfg->user);
+	free(cfg->group);
+	free(cfg->pidfile);
+	free(cfg->socket_group);
+	free(cfg->stats_file);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -34,7 +34,8 @@ enum config_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
 enum config_status {
 	CONFIG_OK,		/* go on */
 	CONFIG_DONE,		/* --help or --version printed: exit 0 */
-	CONFIG_USAGE		/* bad flag: exit 64 */
+	CONFIG_USAGE,		/* bad flag: exit 64 */
+	CONFIG_BADFILE		/* bad options file: exit 78 */
 };
 
 struct config {
@@ -66,6 +67,24 @@ struct config {
 	char		*reject_text;
 	int		foreground;
 	int		verbose;
+	/* the options file, and what came from it */
+	char		*config_file;
+	int		uris_from_file, domains_from_file;
+	/* query mode (-q) and check mode (-n) */
+	char		*query;
+	char		*query_client;
+	char		*query_sender;
+	char		*query_auth;
+	int		check_only;
+	/* process */
+	char		*user;		/* -u user[:group] */
+	char		*group;
+	int		allow_root;
+	char		*pidfile;
+	long		socket_mode;	/* -1: libmilter's default */
+	char		*socket_group;
+	char		*stats_file;
+	double		stats_interval;
 };
 
 /* config_init - fill in the defaults */
@@ -74,6 +93,14 @@ void config_init(struct config *cfg);
 /* config_parse - parse argv; messages go to err, --help to out */
 enum config_status config_parse(struct config *cfg, int argc, char **argv,
     FILE *out, FILE *err);
+
+/*
+ * config_apply - apply one option by its long name, as from an options
+ * file: 0 ok, -1 bad value (message on err), -2 unknown name, -3 the
+ * option needs a value, -4 the option takes none
+ */
+int config_apply(struct config *cfg, const char *name, const char *value,
+    FILE *err);
 
 /* config_check - whole-configuration checks; 0 ok, -1 (exit 78) */
 int config_check(const struct config *cfg, FILE *err);

@@ -23,10 +23,10 @@ enum dir_result {
 };
 
 struct dir_query {
-	char	filter[64];	/* start of the filter sent, for logs */
+	char	filter[1024];	/* the filter sent (cut if longer) */
 	double	seconds;	/* time spent */
 	const char *cache;	/* "off", "miss", "hit", "shared" or "stale" */
-	char	error[256];	/* what went wrong, for DIR_ERROR */
+	char	error[512];	/* what went wrong, for DIR_ERROR */
 };
 
 /*

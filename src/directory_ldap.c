@@ -25,7 +25,12 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +215,68 @@ server_order(struct ldap_dir *ld, int *order)
 	return n;
 }
 
+/*
+ * tcp_reachable - does a plain TCP connect to the URI's host and port
+ * succeed within a second? Used only after a failed TLS connection, to
+ * tell a certificate problem from a server that is down.
+ */
+static int
+tcp_reachable(const char *uri)
+{
+	struct addrinfo hints, *res = NULL;
+	LDAPURLDesc *lud = NULL;
+	struct pollfd pfd;
+	char port[16];
+	int fd, ok = 0, soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (uri == NULL || ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
+		return 0;
+	if (lud->lud_host == NULL || lud->lud_host[0] == '\0' ||
+	    strcasecmp(lud->lud_scheme, "ldapi") == 0) {
+		ldap_free_urldesc(lud);
+		return 0;
+	}
+	snprintf(port, sizeof(port), "%d", lud->lud_port ? lud->lud_port :
+	    strcasecmp(lud->lud_scheme, "ldaps") == 0 ? 636 : 389);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(lud->lud_host, port, &hints, &res) == 0 && res) {
+		fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (fd >= 0) {
+			if (connect(fd, res->ai_addr, res->ai_addrlen) == 0)
+				ok = 1;
+			else if (errno == EINPROGRESS) {
+				pfd.fd = fd;
+				pfd.events = POLLOUT;
+				if (poll(&pfd, 1, 1000) == 1 &&
+				    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
+				    &len) == 0 && soerr == 0)
+					ok = 1;
+			}
+			close(fd);
+		}
+	}
+	if (res)
+		freeaddrinfo(res);
+	ldap_free_urldesc(lud);
+	return ok;
+}
+
+/* tls_hint - add the likely cause when a TLS connection failed */
+static void
+tls_hint(const char *uri, int rc, struct dir_query *q)
+{
+	size_t n = strlen(q->error);
+
+	if ((rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR) &&
+	    tcp_reachable(uri))
+		snprintf(q->error + n, sizeof(q->error) - n, " (TCP connects,"
+		    " so the TLS handshake failed: is the server's certificate"
+		    " signed by a CA in --tls-cacert or TLS_CACERT, and does its"
+		    " name match the URI?)");
+}
+
 /* connect_one - open, StartTLS and bind one connection within budget */
 static LDAP *
 connect_one(struct ldap_dir *ld, const char *uri, double budget,
@@ -253,6 +320,8 @@ connect_one(struct ldap_dir *ld, const char *uri, double budget,
 				snprintf(label + strlen(label),
 				    sizeof(label) - strlen(label), ": StartTLS");
 				set_error(l, q, label, rc);
+				if (rc == LDAP_CONNECT_ERROR)
+					tls_hint(uri, rc, q);
 				ldap_unbind_ext(l, NULL, NULL);
 				return NULL;
 			}
@@ -293,6 +362,8 @@ connect_one(struct ldap_dir *ld, const char *uri, double budget,
 		    ": %s%s%s", what, ld->bind_dn ? " as " : "",
 		    ld->bind_dn ? ld->bind_dn : "");
 		set_error(l, q, label, rc);
+		if (uri && strncasecmp(uri, "ldaps:", 6) == 0)
+			tls_hint(uri, rc, q);
 		ldap_unbind_ext(l, NULL, NULL);
 		return NULL;
 	}

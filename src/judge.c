@@ -100,6 +100,7 @@ classify(const struct config *cfg, struct directory *dir, const struct addr *a,
 	out->looked_up = 1;
 	out->lookup_seconds = q.seconds;
 	out->cache = q.cache;
+	util_strlcpy(out->filter, q.filter, sizeof(out->filter));
 	switch (r) {
 	case DIR_FOUND:
 		return RCPT_EXISTS;

@@ -26,7 +26,8 @@ struct judge_result {
 	int		looked_up;	/* the directory was asked */
 	double		lookup_seconds;
 	const char	*cache;		/* how the cache answered, or "-" */
-	char		error[256];	/* directory or syntax problem */
+	char		filter[1024];	/* what the directory was asked */
+	char		error[512];	/* directory or syntax problem */
 	char		reply[JUDGE_REPLY_MAX];	/* text for smfi_setreply */
 };
 

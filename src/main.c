@@ -25,12 +25,12 @@
 
 #include <libmilter/mfapi.h>
 
-#include "cache.h"
+#include "backend.h"
 #include "config.h"
-#include "directory_file.h"
-#include "directory_ldap.h"
+#include "daemon.h"
 #include "log.h"
 #include "milter.h"
+#include "query.h"
 #include "tarpit.h"
 #include "util.h"
 
@@ -85,56 +85,6 @@ sigwait(const sigset_t *set, int *sig)
 	}
 }
 
-/* unix_path - the path of a unix: or local: socket spec, or NULL */
-static const char *
-unix_path(const char *spec)
-{
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	if (spec[0] == '/')
-		return spec;
-	return NULL;
-}
-
-/* socket_prepare - remove a stale unix socket, refuse a live one */
-static int
-socket_prepare(const char *spec)
-{
-	const char *path = unix_path(spec);
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd, rc;
-
-	if (path == NULL || lstat(path, &st) < 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
-		fprintf(stderr, "milter-tarpit: %s exists and is not a socket\n",
-		    path);
-		return -1;
-	}
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "milter-tarpit: socket path too long: %s\n", path);
-		return -1;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	util_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-		return 0;
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	if (rc == 0) {
-		fprintf(stderr, "milter-tarpit: another process is listening on"
-		    " %s\n", path);
-		return -1;
-	}
-	if (errno == ECONNREFUSED)
-		unlink(path);	/* left behind by a process that died */
-	return 0;
-}
-
 /* scope_name - for the start-up line */
 static const char *
 scope_name(enum config_scope s)
@@ -142,102 +92,76 @@ scope_name(enum config_scope s)
 	return s == SCOPE_BASE ? "base" : s == SCOPE_ONE ? "one" : "sub";
 }
 
-/* directory_open - the backend the flags name, behind the cache */
-static int
-directory_open(struct directory *dir, const struct config *cfg, char *err,
-    size_t errlen)
+/* start_line - the settings, once, at start */
+static void
+start_line(const struct config *cfg)
 {
-	struct cache_config cc;
-	struct directory inner;
-	int rc;
-
 	if (cfg->users_file)
-		rc = directory_file_open(&inner, cfg->users_file, err, errlen);
+		log_info("starting version=%s socket=%s users=%s domains=%zu"
+		    " delay=%g cache=%s milter_timeout=%g", PACKAGE_VERSION,
+		    cfg->socket, cfg->users_file, cfg->ndomains, cfg->delay,
+		    cfg->cache ? "on" : "off", cfg->milter_timeout);
 	else
-		rc = directory_ldap_open(&inner, cfg, err, errlen);
-	if (rc < 0)
-		return -1;
-	if (!cfg->cache) {
-		*dir = inner;
-		return 0;
-	}
-	cc.max_entries = (size_t)cfg->cache_size;
-	cc.ttl_positive = cfg->cache_ttl;
-	cc.ttl_negative = cfg->cache_neg_ttl;
-	cc.stale_max = cfg->cache_stale;
-	cc.wait_max = cfg->ldap_timeout + 1;
-	if (cache_wrap(dir, &inner, &cc) < 0) {
-		directory_close(&inner);
-		snprintf(err, errlen, "out of memory for the cache");
-		return -1;
-	}
-	return 0;
+		log_info("starting version=%s socket=%s uri=%s base=%s scope=%s"
+		    " filter=%s domains=%zu delay=%g ldap_timeout=%g pool=%ld"
+		    " cache=%s milter_timeout=%g", PACKAGE_VERSION, cfg->socket,
+		    cfg->uris ? cfg->uris : "(ldap.conf)", cfg->base ?
+		    cfg->base : "(ldap.conf)", scope_name(cfg->scope),
+		    cfg->filter, cfg->ndomains, cfg->delay, cfg->ldap_timeout,
+		    cfg->pool_size, cfg->cache ? "on" : "off",
+		    cfg->milter_timeout);
 }
 
-int
-main(int argc, char **argv)
+/* fail - a start-up problem: message, cleanup, exit status */
+static int
+fail(struct config *cfg, struct directory *dir, int status, const char *msg)
 {
-	struct directory dir = { 0 };
-	struct config cfg;
+	if (msg)
+		fprintf(stderr, "milter-tarpit: %s\n", msg);
+	if (dir && dir->ops)
+		directory_close(dir);
+	config_free(cfg);
+	return status;
+}
+
+/* serve - open the socket, become a daemon, run libmilter; exit status */
+static int
+serve(struct config *cfg, struct directory *dir)
+{
 	char err[512];
 	double until;
 	int rc;
 
-	signal(SIGPIPE, SIG_IGN);
-	config_init(&cfg);
-	switch (config_parse(&cfg, argc, argv, stdout, stderr)) {
-	case CONFIG_DONE:
-		config_free(&cfg);
-		return EX_OK;
-	case CONFIG_USAGE:
-		config_free(&cfg);
-		return EX_USAGE;
-	case CONFIG_OK:
-		break;
+	if (geteuid() == 0 && cfg->user == NULL && !cfg->allow_root)
+		return fail(cfg, dir, EX_CONFIG, "refusing to run as root: give"
+		    " -u USER[:GROUP] to drop privileges after start-up, or"
+		    " --allow-root");
+	if (milter_register(cfg, dir) < 0)
+		return fail(cfg, dir, EX_SOFTWARE, "smfi_register failed");
+	if (daemon_socket_prepare(cfg->socket, err, sizeof(err)) < 0)
+		return fail(cfg, dir, EX_UNAVAILABLE, err);
+	if (smfi_setconn(cfg->socket) != MI_SUCCESS ||
+	    smfi_opensocket(false) != MI_SUCCESS) {
+		snprintf(err, sizeof(err), "cannot open milter socket %s",
+		    cfg->socket);
+		return fail(cfg, dir, EX_UNAVAILABLE, err);
 	}
-	if (config_check(&cfg, stderr) < 0 ||
-	    config_load_password(&cfg, stderr) < 0) {
-		config_free(&cfg);
-		return EX_CONFIG;
+	if (daemon_socket_perms(cfg->socket, cfg->socket_mode,
+	    cfg->socket_group, err, sizeof(err)) < 0)
+		return fail(cfg, dir, EX_CONFIG, err);
+	log_init("milter-tarpit", cfg->foreground, cfg->verbose);
+	if (!cfg->foreground && daemon(0, 0) < 0)
+		return fail(cfg, dir, EX_OSERR, "cannot detach (daemon)");
+	if (cfg->pidfile &&
+	    daemon_pidfile_write(cfg->pidfile, err, sizeof(err)) < 0)
+		return fail(cfg, dir, EX_CANTCREAT, err);
+	if (cfg->user && daemon_drop(cfg->user, cfg->group, err,
+	    sizeof(err)) < 0) {
+		log_err("%s", err);
+		return fail(cfg, dir, EX_NOPERM, err);
 	}
-	if (directory_open(&dir, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "milter-tarpit: %s\n", err);
-		config_free(&cfg);
-		return EX_CONFIG;
-	}
-	reload_dir = &dir;
-	if (milter_register(&cfg, &dir) < 0) {
-		fprintf(stderr, "milter-tarpit: smfi_register failed\n");
-		directory_close(&dir);
-		config_free(&cfg);
-		return EX_SOFTWARE;
-	}
-	if (socket_prepare(cfg.socket) < 0 || smfi_setconn(cfg.socket) !=
-	    MI_SUCCESS || smfi_opensocket(false) != MI_SUCCESS) {
-		fprintf(stderr, "milter-tarpit: cannot open milter socket %s\n",
-		    cfg.socket);
-		directory_close(&dir);
-		config_free(&cfg);
-		return EX_UNAVAILABLE;
-	}
-	log_init("milter-tarpit", cfg.foreground, cfg.verbose);
-	if (!cfg.foreground && daemon(0, 0) < 0) {
-		log_warn("daemon");
-		return EX_OSERR;
-	}
-	if (cfg.users_file)
-		log_info("starting version=%s socket=%s users=%s domains=%zu"
-		    " delay=%g cache=%s milter_timeout=%g", PACKAGE_VERSION,
-		    cfg.socket, cfg.users_file, cfg.ndomains, cfg.delay,
-		    cfg.cache ? "on" : "off", cfg.milter_timeout);
-	else
-		log_info("starting version=%s socket=%s uri=%s base=%s scope=%s"
-		    " filter=%s domains=%zu delay=%g ldap_timeout=%g pool=%ld"
-		    " cache=%s milter_timeout=%g", PACKAGE_VERSION, cfg.socket,
-		    cfg.uris ? cfg.uris : "(ldap.conf)", cfg.base ? cfg.base :
-		    "(ldap.conf)", scope_name(cfg.scope), cfg.filter,
-		    cfg.ndomains, cfg.delay, cfg.ldap_timeout, cfg.pool_size,
-		    cfg.cache ? "on" : "off", cfg.milter_timeout);
+	reload_dir = dir;
+	start_line(cfg);
 
 	rc = smfi_main();
 
@@ -249,8 +173,49 @@ main(int argc, char **argv)
 	usleep(100000);		/* the last replies leave libmilter's threads */
 	log_info("stopping signal=%s", stop_signal == SIGTERM ? "TERM" :
 	    stop_signal == SIGINT ? "INT" : "none");
+	if (cfg->pidfile)
+		unlink(cfg->pidfile);	/* may fail after the drop: harmless */
 	if (milter_busy() == 0)
-		directory_close(&dir);
-	config_free(&cfg);
+		directory_close(dir);
+	config_free(cfg);
 	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct directory dir = { 0 };
+	struct config cfg;
+	char err[512];
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	config_init(&cfg);
+	switch (config_parse(&cfg, argc, argv, stdout, stderr)) {
+	case CONFIG_DONE:
+		return fail(&cfg, NULL, EX_OK, NULL);
+	case CONFIG_USAGE:
+		return fail(&cfg, NULL, EX_USAGE, NULL);
+	case CONFIG_BADFILE:
+		return fail(&cfg, NULL, EX_CONFIG, NULL);
+	case CONFIG_OK:
+		break;
+	}
+	if (cfg.check_only) {
+		log_init("milter-tarpit", 1, cfg.verbose);
+		rc = query_check(&cfg, stdout);
+		printf("%d problem%s found\n", rc, rc == 1 ? "" : "s");
+		return fail(&cfg, NULL, rc ? EX_CONFIG : EX_OK, NULL);
+	}
+	if (config_check(&cfg, stderr) < 0 ||
+	    config_load_password(&cfg, stderr) < 0)
+		return fail(&cfg, NULL, EX_CONFIG, NULL);
+	if (backend_open(&dir, &cfg, err, sizeof(err)) < 0)
+		return fail(&cfg, NULL, EX_CONFIG, err);
+	if (cfg.query) {
+		log_init("milter-tarpit", 1, cfg.verbose);
+		rc = query_run(&cfg, &dir, stdout);
+		return fail(&cfg, &dir, rc, NULL);
+	}
+	return serve(&cfg, &dir);
 }

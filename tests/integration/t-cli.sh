@@ -98,15 +98,23 @@ mt_pass "daemon started with delay + ldap-timeout + 5 == milter-timeout"
 mt_stop_milter
 mt_check "and stopped cleanly (exit $MT_MILTER_RC)" [ "$MT_MILTER_RC" -eq 0 ]
 
+if [ "$(id -u)" -eq 0 ]; then
+	mt_say "== root without -u or --allow-root is refused"
+	cli 78 "running as root without -u/--allow-root" "" -f \
+		-p "inet:$(mt_free_port)@127.0.0.1" -H "$MT_LDAP_URI" \
+		-b dc=example,dc=com -d example.com
+	mt_check "the refusal says what to do" grep -q -- '-u USER' "$MT_TMP/cli.out"
+fi
+
 mt_say "== socket cannot be opened: exit 69 (EX_UNAVAILABLE)"
-cli 69 "unix socket in a missing directory" "" -f -p "unix:$MT_TMP/no/such/dir/m.sock" \
+cli 69 "unix socket in a missing directory" "" -f --allow-root -p "unix:$MT_TMP/no/such/dir/m.sock" \
 	-H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com
-cli 69 "inet port already in use (slapd's)" "" -f -p "inet:$MT_LDAP_PORT@127.0.0.1" \
+cli 69 "inet port already in use (slapd's)" "" -f --allow-root -p "inet:$MT_LDAP_PORT@127.0.0.1" \
 	-H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com
 
 mt_say "== a unix socket works"
 MT_UNIX_SOCK=$MT_TMP/m.sock
-env --default-signal "$MT_BIN" -f -p "unix:$MT_UNIX_SOCK" -H "$MT_LDAP_URI" \
+env --default-signal "$MT_BIN" -f --allow-root -p "unix:$MT_UNIX_SOCK" -H "$MT_LDAP_URI" \
 	-b dc=example,dc=com -d example.com -T 1 >"$MT_TMP/unix.log" 2>&1 &
 upid=$!
 mt_track_pid "$upid"

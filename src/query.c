@@ -1,0 +1,163 @@
+/*
+ * NAME
+ *	query 3
+ * SUMMARY
+ *	query mode (-q) and check mode (-n)
+ * DESCRIPTION
+ *	Both modes use the same code paths as the daemon: judge_recipient()
+ *	for a query, and for a check the same configuration checks, socket
+ *	preparation and directory backend, plus a real lookup of a probe
+ *	address so that reachability, TLS and the bind are proved.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "addr.h"
+#include "daemon.h"
+#include "backend.h"
+#include "judge.h"
+#include "query.h"
+
+/* print_reply - the reply as the client sees it ("%%" is libmilter's "%") */
+static void
+print_reply(FILE *out, const struct judge_result *r)
+{
+	const char *p;
+
+	if (r->decision.action == ACTION_ACCEPT) {
+		fprintf(out, "reply:    250 (the milter lets the recipient"
+		    " through)\n");
+		return;
+	}
+	fprintf(out, "reply:    %s %s ", r->decision.rcode, r->decision.xcode);
+	for (p = r->reply; *p; p++) {
+		if (p[0] == '%' && p[1] == '%')
+			p++;
+		fputc(*p, out);
+	}
+	fputc('\n', out);
+}
+
+/* rule_text - why the decision was taken, in words */
+static void
+print_rule(FILE *out, const struct config *cfg, const struct judge_result *r,
+    int authenticated)
+{
+	const char *reason = r->decision.reason;
+
+	fprintf(out, "rule:     %s: ", reason);
+	if (strcmp(reason, "exists") == 0)
+		fprintf(out, "the directory has the address\n");
+	else if (strcmp(reason, "unknown") == 0)
+		fprintf(out, "the directory has no such entry; %s\n",
+		    authenticated ? "authenticated session, so no delay" :
+		    cfg->delay > 0 ? "anonymous session, so the tarpit delay"
+		    " comes first" : "the tarpit is off (-T 0)");
+	else if (strcmp(reason, "non-local") == 0)
+		fprintf(out, "not in a local domain (-d), so not checked\n");
+	else if (strcmp(reason, "postmaster") == 0)
+		fprintf(out, "postmaster is always accepted (RFC 5321)\n");
+	else if (strcmp(reason, "directory-error") == 0)
+		fprintf(out, "the directory could not answer (%s), so a"
+		    " temporary failure, never a 5xx\n", r->error);
+	else
+		fprintf(out, "the address is not valid (%s)\n", r->error);
+}
+
+/* query_run - judge cfg->query once; exit status 0 accept, 1 reject, 2 other */
+int
+query_run(const struct config *cfg, struct directory *dir, FILE *out)
+{
+	struct judge_result r;
+	int authenticated = cfg->query_auth != NULL;
+
+	judge_recipient(cfg, dir, cfg->query, authenticated, &r);
+	fprintf(out, "address:  %s\n", cfg->query);
+	fprintf(out, "session:  %s%s, client %s, sender <%s>\n",
+	    authenticated ? "authenticated as " : "anonymous",
+	    authenticated ? cfg->query_auth : "",
+	    cfg->query_client ? cfg->query_client : "-",
+	    cfg->query_sender ? cfg->query_sender : "");
+	fprintf(out, "action:   %s\n", policy_action_name(r.decision.action));
+	print_reply(out, &r);
+	fprintf(out, "delay:    %.3f s\n", r.decision.delay);
+	print_rule(out, cfg, &r, authenticated);
+	if (r.looked_up) {
+		fprintf(out, "filter:   %s\n", r.filter);
+		fprintf(out, "lookup:   %.3f s\n", r.lookup_seconds);
+		fprintf(out, "cache:    %s\n", r.cache);
+	} else {
+		fprintf(out, "lookup:   none\n");
+	}
+	switch (r.decision.action) {
+	case ACTION_ACCEPT:
+		return 0;
+	case ACTION_REJECT:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+/* problem - print one problem and count it */
+static void
+problem(FILE *out, int *n, const char *what)
+{
+	fprintf(out, "problem: %s\n", what);
+	(*n)++;
+}
+
+/* query_check - check everything; returns the number of problems */
+int
+query_check(struct config *cfg, FILE *out)
+{
+	char err[1024], probe_in[300];
+	struct dir_query q;
+	struct directory dir;
+	struct stat st;
+	struct addr probe;
+	enum dir_result r;
+	int n = 0;
+
+	if (config_check(cfg, out) < 0)
+		problem(out, &n, "the options above do not fit together");
+	else
+		fprintf(out, "ok: options, filter template, delay %gs + LDAP"
+		    " timeout %gs within the %gs milter timeout\n", cfg->delay,
+		    cfg->ldap_timeout, cfg->milter_timeout);
+	if (cfg->password_file) {
+		if (config_load_password(cfg, out) < 0)
+			problem(out, &n, "the password file cannot be used");
+		else if (stat(cfg->password_file, &st) == 0 &&
+		    (st.st_mode & S_IROTH))
+			problem(out, &n, "the password file is readable by"
+			    " everyone");
+		else
+			fprintf(out, "ok: password file %s\n", cfg->password_file);
+	}
+	if (daemon_socket_check(cfg->socket, err, sizeof(err)) < 0)
+		problem(out, &n, err);
+	else
+		fprintf(out, "ok: socket %s can be created\n", cfg->socket);
+
+	if (backend_open(&dir, cfg, err, sizeof(err)) < 0) {
+		problem(out, &n, err);
+		return n;
+	}
+	snprintf(probe_in, sizeof(probe_in), "milter-tarpit-check@%s",
+	    cfg->ndomains ? cfg->domains[0] : "example.com");
+	addr_parse(probe_in, &probe, NULL);
+	r = directory_lookup(&dir, &probe, 1, &q);
+	if (r == DIR_ERROR) {
+		snprintf(err, sizeof(err), "directory: %s", q.error);
+		problem(out, &n, err);
+	} else {
+		fprintf(out, "ok: directory answered a lookup of %s (%s) in"
+		    " %.3f s\n", probe.full, directory_result_name(r), q.seconds);
+	}
+	directory_close(&dir);
+	return n;
+}
