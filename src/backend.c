@@ -17,7 +17,7 @@
 #include "directory_file.h"
 #include "directory_ldap.h"
 
-/* backend_open - the backend the flags name, behind the cache */
+/* backend_open - the backend the flags name; on success err describes it */
 int
 backend_open(struct directory *dir, const struct config *cfg, char *err,
     size_t errlen)
@@ -26,10 +26,14 @@ backend_open(struct directory *dir, const struct config *cfg, char *err,
 	struct directory inner;
 	int rc;
 
-	if (cfg->users_file)
+	if (cfg->users_file) {
 		rc = directory_file_open(&inner, cfg->users_file, err, errlen);
-	else
+	} else {
 		rc = directory_ldap_open(&inner, cfg, err, errlen);
+		if (rc == 0)
+			snprintf(err, errlen, "LDAP %s", cfg->uris ? cfg->uris :
+			    "(ldap.conf)");
+	}
 	if (rc < 0)
 		return -1;
 	if (!cfg->cache) {

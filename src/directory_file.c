@@ -228,7 +228,7 @@ static const struct directory_ops file_ops = {
 	file_lookup, file_reload, file_close
 };
 
-/* directory_file_open - load path into d; 0 ok, -1 with err filled */
+/* directory_file_open - load path into d; 0 ok (err: a summary), -1 err */
 int
 directory_file_open(struct directory *d, const char *path, char *err,
     size_t errlen)
@@ -248,6 +248,8 @@ directory_file_open(struct directory *d, const char *path, char *err,
 	fd->path = strdup(path);
 	d->ops = &file_ops;
 	d->impl = fd;
+	snprintf(err, errlen, "%s: %zu addresses, %zu catch-all domains", path,
+	    t->naddrs, t->ndomains);
 	return 0;
 }
 

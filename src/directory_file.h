@@ -16,7 +16,7 @@
 
 #include "directory.h"
 
-/* directory_file_open - load path into d; 0 ok, -1 with err filled */
+/* directory_file_open - load path into d; 0 ok (err: a summary), -1 err */
 int directory_file_open(struct directory *d, const char *path, char *err,
     size_t errlen);
 

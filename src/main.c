@@ -13,6 +13,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,26 +32,85 @@
 #include "log.h"
 #include "milter.h"
 #include "query.h"
+#include "runtime.h"
+#include "stats.h"
 #include "tarpit.h"
 #include "util.h"
 
 #define DRAIN_SECONDS 2.0	/* wait for woken sessions to answer */
 
 static volatile sig_atomic_t stop_signal;
-static struct directory *reload_dir;	/* set before smfi_main() */
+/* stats_thread - SIGUSR1 writes the statistics to the log */
+static void *
+stats_signal_thread(void *arg)
+{
+	struct stats_snapshot snap;
+	sigset_t set;
+	char line[1024];
 
-/* reload - SIGHUP: re-read what can change; a bad new state is refused */
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		if (sigwaitinfo(&set, NULL) != SIGUSR1)
+			continue;
+		stats_snapshot(&snap);
+		stats_format_line(&snap, line, sizeof(line));
+		log_info("%s", line);
+	}
+	return NULL;
+}
+
+/* stats_file_thread - write the statistics file every stats_interval */
+static void *
+stats_file_thread(void *arg)
+{
+	const struct config *cfg = arg;	/* process options: never swapped */
+	int failing = 0;
+	double next;
+
+	for (;;) {
+		if (stats_write_file(cfg->stats_file) < 0) {
+			if (!failing)
+				log_warn("--stats-file: cannot write %s",
+				    cfg->stats_file);
+			failing = 1;
+		} else if (failing) {
+			log_info("--stats-file: %s written again", cfg->stats_file);
+			failing = 0;
+		}
+		next = util_now() + cfg->stats_interval;
+		while (util_now() < next && !tarpit_stopping())
+			usleep(200000);
+		if (tarpit_stopping())
+			return NULL;
+	}
+}
+
+/* stats_start - SIGUSR1 handling and the statistics file writer */
+static void
+stats_start(const struct config *cfg)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, stats_signal_thread, NULL) == 0)
+		pthread_detach(t);
+	if (cfg->stats_file &&
+	    pthread_create(&t, NULL, stats_file_thread, (void *)cfg) == 0)
+		pthread_detach(t);
+}
+
+/* reload - SIGHUP: read options, password and directory again, or keep all */
 static void
 reload(void)
 {
-	char err[512];
+	char msg[600];
 
-	if (reload_dir == NULL)
-		return;
-	if (directory_reload(reload_dir, err, sizeof(err)) < 0)
-		log_warnx("reload refused, keeping the old contents: %s", err);
+	if (runtime_reload(msg, sizeof(msg)) < 0)
+		log_warnx("reload refused, keeping the old configuration: %s",
+		    msg);
 	else
-		log_info("reload done%s%s", err[0] ? ": " : "", err);
+		log_info("reload done: %s", msg);
 }
 
 /*
@@ -114,54 +174,72 @@ start_line(const struct config *cfg)
 
 /* fail - a start-up problem: message, cleanup, exit status */
 static int
-fail(struct config *cfg, struct directory *dir, int status, const char *msg)
+fail(struct runtime *rt, int status, const char *msg)
 {
 	if (msg)
 		fprintf(stderr, "milter-tarpit: %s\n", msg);
-	if (dir && dir->ops)
-		directory_close(dir);
-	config_free(cfg);
+	if (rt->dir.ops)
+		directory_close(&rt->dir);
+	config_free(&rt->cfg);
+	free(rt);
 	return status;
 }
 
 /* serve - open the socket, become a daemon, run libmilter; exit status */
 static int
-serve(struct config *cfg, struct directory *dir)
+serve(struct runtime *rt, int argc, char **argv)
 {
+	static struct config fixed;	/* process options, for the threads */
+	struct config *cfg = &rt->cfg;
+	sigset_t usr1;		/* the signals threads wait for */
 	char err[512];
 	double until;
 	int rc;
 
 	if (geteuid() == 0 && cfg->user == NULL && !cfg->allow_root)
-		return fail(cfg, dir, EX_CONFIG, "refusing to run as root: give"
+		return fail(rt, EX_CONFIG, "refusing to run as root: give"
 		    " -u USER[:GROUP] to drop privileges after start-up, or"
 		    " --allow-root");
-	if (milter_register(cfg, dir) < 0)
-		return fail(cfg, dir, EX_SOFTWARE, "smfi_register failed");
+	if (milter_register() < 0)
+		return fail(rt, EX_SOFTWARE, "smfi_register failed");
 	if (daemon_socket_prepare(cfg->socket, err, sizeof(err)) < 0)
-		return fail(cfg, dir, EX_UNAVAILABLE, err);
+		return fail(rt, EX_UNAVAILABLE, err);
 	if (smfi_setconn(cfg->socket) != MI_SUCCESS ||
 	    smfi_opensocket(false) != MI_SUCCESS) {
 		snprintf(err, sizeof(err), "cannot open milter socket %s",
 		    cfg->socket);
-		return fail(cfg, dir, EX_UNAVAILABLE, err);
+		return fail(rt, EX_UNAVAILABLE, err);
 	}
 	if (daemon_socket_perms(cfg->socket, cfg->socket_mode,
 	    cfg->socket_group, err, sizeof(err)) < 0)
-		return fail(cfg, dir, EX_CONFIG, err);
+		return fail(rt, EX_CONFIG, err);
 	log_init("milter-tarpit", cfg->foreground, cfg->verbose);
 	if (!cfg->foreground && daemon(0, 0) < 0)
-		return fail(cfg, dir, EX_OSERR, "cannot detach (daemon)");
+		return fail(rt, EX_OSERR, "cannot detach (daemon)");
 	if (cfg->pidfile &&
 	    daemon_pidfile_write(cfg->pidfile, err, sizeof(err)) < 0)
-		return fail(cfg, dir, EX_CANTCREAT, err);
+		return fail(rt, EX_CANTCREAT, err);
+	fixed.stats_file = cfg->stats_file ? strdup(cfg->stats_file) : NULL;
+	fixed.stats_interval = cfg->stats_interval;
 	if (cfg->user && daemon_drop(cfg->user, cfg->group, err,
 	    sizeof(err)) < 0) {
 		log_err("%s", err);
-		return fail(cfg, dir, EX_NOPERM, err);
+		return fail(rt, EX_NOPERM, err);
 	}
-	reload_dir = dir;
 	start_line(cfg);
+	/*
+	 * Block the signals that threads wait for before any thread starts,
+	 * so every thread inherits the mask: SIGUSR1 is taken by our stats
+	 * thread, SIGHUP, SIGTERM and SIGINT by libmilter's signal thread.
+	 */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigaddset(&usr1, SIGHUP);
+	sigaddset(&usr1, SIGTERM);
+	sigaddset(&usr1, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	stats_start(&fixed);
+	runtime_start(rt, argc, argv);	/* from here on, cfg may be swapped */
 
 	rc = smfi_main();
 
@@ -173,49 +251,53 @@ serve(struct config *cfg, struct directory *dir)
 	usleep(100000);		/* the last replies leave libmilter's threads */
 	log_info("stopping signal=%s", stop_signal == SIGTERM ? "TERM" :
 	    stop_signal == SIGINT ? "INT" : "none");
-	if (cfg->pidfile)
-		unlink(cfg->pidfile);	/* may fail after the drop: harmless */
+	rt = runtime_acquire();
+	if (rt->cfg.pidfile)
+		unlink(rt->cfg.pidfile);	/* may fail after the drop */
+	runtime_release(rt);
 	if (milter_busy() == 0)
-		directory_close(dir);
-	config_free(cfg);
+		runtime_stop();
 	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct directory dir = { 0 };
-	struct config cfg;
+	struct runtime *rt;
+	struct config *cfg;
 	char err[512];
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
-	config_init(&cfg);
-	switch (config_parse(&cfg, argc, argv, stdout, stderr)) {
+	if ((rt = calloc(1, sizeof(*rt))) == NULL)
+		return EX_OSERR;
+	cfg = &rt->cfg;
+	config_init(cfg);
+	switch (config_parse(cfg, argc, argv, stdout, stderr)) {
 	case CONFIG_DONE:
-		return fail(&cfg, NULL, EX_OK, NULL);
+		return fail(rt, EX_OK, NULL);
 	case CONFIG_USAGE:
-		return fail(&cfg, NULL, EX_USAGE, NULL);
+		return fail(rt, EX_USAGE, NULL);
 	case CONFIG_BADFILE:
-		return fail(&cfg, NULL, EX_CONFIG, NULL);
+		return fail(rt, EX_CONFIG, NULL);
 	case CONFIG_OK:
 		break;
 	}
-	if (cfg.check_only) {
-		log_init("milter-tarpit", 1, cfg.verbose);
-		rc = query_check(&cfg, stdout);
+	if (cfg->check_only) {
+		log_init("milter-tarpit", 1, cfg->verbose);
+		rc = query_check(cfg, stdout);
 		printf("%d problem%s found\n", rc, rc == 1 ? "" : "s");
-		return fail(&cfg, NULL, rc ? EX_CONFIG : EX_OK, NULL);
+		return fail(rt, rc ? EX_CONFIG : EX_OK, NULL);
 	}
-	if (config_check(&cfg, stderr) < 0 ||
-	    config_load_password(&cfg, stderr) < 0)
-		return fail(&cfg, NULL, EX_CONFIG, NULL);
-	if (backend_open(&dir, &cfg, err, sizeof(err)) < 0)
-		return fail(&cfg, NULL, EX_CONFIG, err);
-	if (cfg.query) {
-		log_init("milter-tarpit", 1, cfg.verbose);
-		rc = query_run(&cfg, &dir, stdout);
-		return fail(&cfg, &dir, rc, NULL);
+	if (config_check(cfg, stderr) < 0 ||
+	    config_load_password(cfg, stderr) < 0)
+		return fail(rt, EX_CONFIG, NULL);
+	if (backend_open(&rt->dir, cfg, err, sizeof(err)) < 0)
+		return fail(rt, EX_CONFIG, err);
+	if (cfg->query) {
+		log_init("milter-tarpit", 1, cfg->verbose);
+		rc = query_run(cfg, &rt->dir, stdout);
+		return fail(rt, rc, NULL);
 	}
-	return serve(&cfg, &dir);
+	return serve(rt, argc, argv);
 }

@@ -7,7 +7,8 @@
  *	libmilter runs one thread per MTA connection and calls that
  *	connection's callbacks in order, so the per-connection context is
  *	touched by one thread only and needs no lock. The configuration and
- *	the directory are shared read-only (the directory locks inside).
+ *	the directory come from the runtime current when a RCPT arrives,
+ *	held for the length of the lookup (the directory locks inside).
  *	The busy counter is the only other shared state; it is atomic.
  *
  *	We negotiate away every stage we do not use (HELO, headers, body),
@@ -28,6 +29,8 @@
 #include "judge.h"
 #include "log.h"
 #include "milter.h"
+#include "runtime.h"
+#include "stats.h"
 #include "tarpit.h"
 #include "util.h"
 
@@ -39,8 +42,6 @@ struct conn_ctx {
 	char	*sender;		/* as given at MAIL FROM, or NULL */
 };
 
-static const struct config *milter_cfg;
-static struct directory *milter_dir;
 static unsigned milter_running;		/* atomic */
 
 /* milter_busy - RCPT callbacks running right now */
@@ -117,6 +118,7 @@ mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	(void)hostname;
 	if (cc == NULL)
 		return SMFIS_TEMPFAIL;
+	stats_inc(STATS_SESSIONS);
 	if (sa == NULL)
 		util_strlcpy(cc->client, "unknown", sizeof(cc->client));
 	else if (sa->sa_family == AF_INET)
@@ -169,6 +171,28 @@ log_decision(SMFICTX *ctx, struct conn_ctx *cc, const char *auth,
 	    slept, res->decision.reason, res->lookup_seconds, res->cache, err);
 }
 
+/* count_decision - the statistics of one recipient */
+static void
+count_decision(const struct judge_result *res)
+{
+	stats_inc(STATS_RCPT_CHECKED);
+	stats_inc(res->decision.action == ACTION_ACCEPT ? STATS_ACCEPTED :
+	    res->decision.action == ACTION_REJECT ? STATS_REJECTED :
+	    STATS_TEMPFAILED);
+	if (!res->looked_up)
+		return;
+	if (strcmp(res->cache, "miss") == 0 || strcmp(res->cache, "off") == 0) {
+		if (strcmp(res->cache, "miss") == 0)
+			stats_inc(STATS_CACHE_MISSES);
+		stats_inc(STATS_DIR_QUERIES);
+		stats_observe_lookup(res->lookup_seconds);
+	} else {
+		stats_inc(STATS_CACHE_HITS);	/* hit, shared or stale */
+	}
+	if (res->cls == RCPT_LOOKUP_FAILED)
+		stats_inc(STATS_DIR_ERRORS);
+}
+
 /* mt_envrcpt - judge one recipient, sleep if the policy says so, answer */
 static sfsistat
 mt_envrcpt(SMFICTX *ctx, char **argv)
@@ -176,20 +200,26 @@ mt_envrcpt(SMFICTX *ctx, char **argv)
 	struct conn_ctx *cc = conn_get(ctx);
 	struct judge_result res;
 	const char *auth, *rcpt = argv ? argv[0] : NULL;
+	struct runtime *rt;
 	double slept = 0;
 	sfsistat rc;
 
-	if (cc == NULL)
+	if (cc == NULL || (rt = runtime_acquire()) == NULL)
 		return SMFIS_TEMPFAIL;
 	__atomic_add_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	if (auth && *auth == '\0')
 		auth = NULL;
 
-	judge_recipient(milter_cfg, milter_dir, rcpt ? rcpt : "", auth != NULL,
+	judge_recipient(&rt->cfg, &rt->dir, rcpt ? rcpt : "", auth != NULL,
 	    &res);
-	if (res.decision.delay > 0)
+	runtime_release(rt);	/* the sleep and the reply need neither */
+	count_decision(&res);
+	if (res.decision.delay > 0) {
+		stats_tarpit_enter();
 		slept = tarpit_sleep(res.decision.delay);
+		stats_tarpit_leave(slept);
+	}
 	log_decision(ctx, cc, auth, rcpt, &res, slept);
 
 	switch (res.decision.action) {
@@ -245,7 +275,7 @@ mt_close(SMFICTX *ctx)
 
 /* milter_register - register the callbacks; 0 ok, -1 failure */
 int
-milter_register(const struct config *cfg, struct directory *dir)
+milter_register(void)
 {
 	static struct smfiDesc desc = {
 		.xxfi_name = "milter-tarpit",
@@ -260,7 +290,5 @@ milter_register(const struct config *cfg, struct directory *dir)
 		.xxfi_negotiate = mt_negotiate,
 	};
 
-	milter_cfg = cfg;
-	milter_dir = dir;
 	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
 }

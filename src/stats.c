@@ -1,0 +1,483 @@
+/*
+ * NAME
+ *	stats 3
+ * SUMMARY
+ *	process-wide counters, tarpit gauges and a lookup latency histogram
+ * DESCRIPTION
+ *	Every value is a plain integer updated with a relaxed __atomic
+ *	read-modify-write, so the hot path (one call per recipient from
+ *	every libmilter worker) takes no lock and never blocks. Relaxed
+ *	order is enough: each value is independent, and nobody derives a
+ *	decision from the order in which two of them changed.
+ *
+ *	Seconds are kept as integers too: tarpit time in microseconds and
+ *	the lookup sum in nanoseconds (uint64_t: half a million years of
+ *	sleep, or 584 years of lookups). On a 32-bit host the compiler may
+ *	implement 64-bit atomics through libatomic.
+ *
+ *	The histogram stores one count per bucket, not cumulative counts,
+ *	so each observation touches exactly one bucket; stats_snapshot()
+ *	accumulates them and takes the total from the same reads. Hence the
+ *	+Inf bucket always equals _count and the buckets never decrease,
+ *	even while threads keep observing. Only _sum, read separately, may
+ *	be one observation off.
+ *
+ *	The peak of sleeping threads is raised with a compare-and-swap
+ *	loop after the increment; a snapshot taken between the two reports
+ *	max(peak, now), so the peak is never seen below the current value.
+ *
+ *	Numbers with a fraction are printed from integers (fixed point),
+ *	never with %f or %g, so the output does not depend on LC_NUMERIC and
+ *	never uses exponent notation.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stats.h"
+#include "util.h"
+
+#define RELAXED	__ATOMIC_RELAXED
+
+/* Longest single observation counted, in seconds (keeps sums in range). */
+#define STATS_OBS_MAX	1e9
+
+static const double bucket_bound[STATS_BUCKETS - 1] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+};
+
+/* The le="..." label of each bucket, as Prometheus clients write it. */
+static const char *const bucket_label[STATS_BUCKETS] = {
+	"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+	"0.5", "1", "2.5", "5", "10", "+Inf"
+};
+
+static unsigned long stats_counters[STATS__COUNT];
+static unsigned long stats_asleep, stats_peak;
+static uint64_t stats_tarpit_us;
+static unsigned long stats_hist[STATS_BUCKETS];	/* not cumulative */
+static uint64_t stats_lookup_ns;
+static uint64_t stats_start_us;
+
+/* now_us - monotonic clock in microseconds */
+static uint64_t
+now_us(void)
+{
+	return (uint64_t)(util_now() * 1e6);
+}
+
+/* stats_init - start the uptime clock when the program loads */
+static void __attribute__((constructor))
+stats_init(void)
+{
+	__atomic_store_n(&stats_start_us, now_us(), RELAXED);
+}
+
+/* clamp_seconds - NaN and negatives to 0, huge values to STATS_OBS_MAX */
+static double
+clamp_seconds(double v)
+{
+	if (!(v > 0))
+		return 0;
+	return v > STATS_OBS_MAX ? STATS_OBS_MAX : v;
+}
+
+/* stats_inc - add one to a counter */
+void
+stats_inc(enum stats_counter c)
+{
+	if ((unsigned)c < STATS__COUNT)
+		__atomic_fetch_add(&stats_counters[c], 1, RELAXED);
+}
+
+/* stats_add - add n to a counter */
+void
+stats_add(enum stats_counter c, unsigned long n)
+{
+	if ((unsigned)c < STATS__COUNT)
+		__atomic_fetch_add(&stats_counters[c], n, RELAXED);
+}
+
+/* stats_tarpit_enter - a thread starts sleeping in the tarpit */
+void
+stats_tarpit_enter(void)
+{
+	unsigned long now, peak;
+
+	now = __atomic_add_fetch(&stats_asleep, 1, RELAXED);
+	peak = __atomic_load_n(&stats_peak, RELAXED);
+	while (now > peak && !__atomic_compare_exchange_n(&stats_peak, &peak,
+	    now, 1, RELAXED, RELAXED))
+		;	/* peak now holds the newer value; try again */
+}
+
+/* stats_tarpit_leave - after slept seconds; exactly one per enter() */
+void
+stats_tarpit_leave(double slept)
+{
+	uint64_t us = (uint64_t)(clamp_seconds(slept) * 1e6 + 0.5);
+
+	__atomic_fetch_sub(&stats_asleep, 1, RELAXED);
+	__atomic_fetch_add(&stats_tarpit_us, us, RELAXED);
+}
+
+/* stats_observe_lookup - one directory lookup took seconds */
+void
+stats_observe_lookup(double seconds)
+{
+	int i;
+
+	if (isnan(seconds))
+		return;		/* a caller bug; do not poison the sum */
+	seconds = clamp_seconds(seconds);
+	for (i = 0; i < STATS_BUCKETS - 1; i++)
+		if (seconds <= bucket_bound[i])
+			break;
+	__atomic_fetch_add(&stats_hist[i], 1, RELAXED);
+	__atomic_fetch_add(&stats_lookup_ns,
+	    (uint64_t)(seconds * 1e9 + 0.5), RELAXED);
+}
+
+/* stats_bucket_bound - upper bound of histogram bucket i (+Inf for last) */
+double
+stats_bucket_bound(int i)
+{
+	if (i >= 0 && i < STATS_BUCKETS - 1)
+		return bucket_bound[i];
+	return INFINITY;
+}
+
+/* stats_snapshot - copy every value into s */
+void
+stats_snapshot(struct stats_snapshot *s)
+{
+	unsigned long cum = 0;
+	uint64_t start, now;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < STATS__COUNT; i++)
+		s->counters[i] = __atomic_load_n(&stats_counters[i], RELAXED);
+	s->asleep_now = __atomic_load_n(&stats_asleep, RELAXED);
+	s->asleep_peak = __atomic_load_n(&stats_peak, RELAXED);
+	if (s->asleep_peak < s->asleep_now)
+		s->asleep_peak = s->asleep_now;	/* enter() is mid-update */
+	s->tarpit_seconds = __atomic_load_n(&stats_tarpit_us, RELAXED) / 1e6;
+	for (i = 0; i < STATS_BUCKETS; i++) {
+		cum += __atomic_load_n(&stats_hist[i], RELAXED);
+		s->buckets[i] = cum;
+	}
+	s->lookup_count = cum;
+	s->lookup_sum = __atomic_load_n(&stats_lookup_ns, RELAXED) / 1e9;
+	start = __atomic_load_n(&stats_start_us, RELAXED);
+	now = now_us();
+	s->uptime = now > start ? (double)(now - start) / 1e6 : 0;
+}
+
+/*
+ * stats_quantile - estimate of quantile q from the histogram; -1 if empty
+ *
+ * The method of PromQL's histogram_quantile(): the wanted rank is
+ * q * count; find the first bucket whose cumulative count reaches it and
+ * interpolate linearly between that bucket's lower bound (the previous
+ * bound, or 0 for the first bucket) and its upper bound, as if the
+ * observations in it were spread evenly. A rank in the +Inf bucket gives
+ * the largest finite bound (10 s): the estimate says "at least this".
+ * Empty buckets are skipped, so q = 0 gives the lower bound of the
+ * first bucket holding anything.
+ * The error is at most the width of the bucket the rank falls in.
+ */
+double
+stats_quantile(const struct stats_snapshot *s, double q)
+{
+	unsigned long count = s->buckets[STATS_BUCKETS - 1], prev;
+	double rank, lower;
+	int i;
+
+	if (count == 0 || isnan(q))
+		return -1;
+	if (q < 0)
+		q = 0;
+	if (q > 1)
+		q = 1;
+	rank = q * (double)count;
+	for (i = 0; i < STATS_BUCKETS - 1; i++)
+		if (s->buckets[i] > 0 && (double)s->buckets[i] >= rank)
+			break;
+	if (i == STATS_BUCKETS - 1)
+		return bucket_bound[STATS_BUCKETS - 2];
+	prev = i == 0 ? 0 : s->buckets[i - 1];	/* < buckets[i] */
+	lower = i == 0 ? 0 : bucket_bound[i - 1];
+	return lower + (bucket_bound[i] - lower) * (rank - (double)prev) /
+	    (double)(s->buckets[i] - prev);
+}
+
+/* fmt_fixed - v >= 0 with exactly decimals (<= 6) digits after the point */
+static void
+fmt_fixed(char *buf, size_t len, double v, int decimals)
+{
+	uint64_t scale = 1, r;
+	int i;
+
+	for (i = 0; i < decimals; i++)
+		scale *= 10;
+	if (!(v > 0))
+		v = 0;
+	if (v > 1e13)
+		v = 1e13;	/* 317,000 years; keeps r within 64 bits */
+	r = (uint64_t)(v * (double)scale + 0.5);
+	if (decimals == 0)
+		snprintf(buf, len, "%" PRIu64, r);
+	else
+		snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64, r / scale,
+		    decimals, r % scale);
+}
+
+/* prom_family - the # HELP and # TYPE lines of one metric */
+static void
+prom_family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* prom_ulong - one sample with an integer value; labels may be NULL */
+static void
+prom_ulong(FILE *out, const char *name, const char *labels, unsigned long v)
+{
+	fprintf(out, "%s%s%s%s %lu\n", name, labels ? "{" : "",
+	    labels ? labels : "", labels ? "}" : "", v);
+}
+
+/* prom_seconds - one sample in seconds, to the microsecond */
+static void
+prom_seconds(FILE *out, const char *name, double v)
+{
+	char num[32];
+
+	fmt_fixed(num, sizeof(num), v, 6);
+	fprintf(out, "%s %s\n", name, num);
+}
+
+#define P	"milter_tarpit_"
+
+/* stats_format_prometheus - text exposition format 0.0.4; 0 ok, -1 error */
+int
+stats_format_prometheus(const struct stats_snapshot *s, FILE *out)
+{
+	const unsigned long *c = s->counters;
+	char label[32];
+	int i;
+
+	prom_family(out, P "sessions_total", "counter",
+	    "Milter sessions (SMTP connections) seen.");
+	prom_ulong(out, P "sessions_total", NULL, c[STATS_SESSIONS]);
+
+	prom_family(out, P "recipients_checked_total", "counter",
+	    "Recipients (RCPT TO) judged.");
+	prom_ulong(out, P "recipients_checked_total", NULL,
+	    c[STATS_RCPT_CHECKED]);
+
+	prom_family(out, P "decisions_total", "counter",
+	    "Recipient decisions by action.");
+	prom_ulong(out, P "decisions_total", "action=\"accept\"",
+	    c[STATS_ACCEPTED]);
+	prom_ulong(out, P "decisions_total", "action=\"reject\"",
+	    c[STATS_REJECTED]);
+	prom_ulong(out, P "decisions_total", "action=\"tempfail\"",
+	    c[STATS_TEMPFAILED]);
+
+	prom_family(out, P "harvest_disconnects_total", "counter",
+	    "Sessions disconnected for address harvesting.");
+	prom_ulong(out, P "harvest_disconnects_total", NULL,
+	    c[STATS_HARVEST_DISCONNECTS]);
+
+	prom_family(out, P "sleep_seconds_total", "counter",
+	    "Seconds worker threads spent in tarpit delays.");
+	prom_seconds(out, P "sleep_seconds_total", s->tarpit_seconds);
+
+	prom_family(out, P "sleeping_threads", "gauge",
+	    "Worker threads in a tarpit delay now.");
+	prom_ulong(out, P "sleeping_threads", NULL, s->asleep_now);
+
+	prom_family(out, P "sleeping_threads_peak", "gauge",
+	    "Most worker threads in tarpit delays at once since start.");
+	prom_ulong(out, P "sleeping_threads_peak", NULL, s->asleep_peak);
+
+	prom_family(out, P "cache_lookups_total", "counter",
+	    "Recipient cache lookups by result.");
+	prom_ulong(out, P "cache_lookups_total", "result=\"hit\"",
+	    c[STATS_CACHE_HITS]);
+	prom_ulong(out, P "cache_lookups_total", "result=\"miss\"",
+	    c[STATS_CACHE_MISSES]);
+
+	prom_family(out, P "directory_queries_total", "counter",
+	    "Queries sent to the directory.");
+	prom_ulong(out, P "directory_queries_total", NULL,
+	    c[STATS_DIR_QUERIES]);
+
+	prom_family(out, P "directory_errors_total", "counter",
+	    "Directory queries that failed.");
+	prom_ulong(out, P "directory_errors_total", NULL, c[STATS_DIR_ERRORS]);
+
+	prom_family(out, P "directory_lookup_seconds", "histogram",
+	    "Time a directory lookup took.");
+	for (i = 0; i < STATS_BUCKETS; i++) {
+		snprintf(label, sizeof(label), "le=\"%s\"", bucket_label[i]);
+		prom_ulong(out, P "directory_lookup_seconds_bucket", label,
+		    s->buckets[i]);
+	}
+	prom_seconds(out, P "directory_lookup_seconds_sum", s->lookup_sum);
+	prom_ulong(out, P "directory_lookup_seconds_count", NULL,
+	    s->buckets[STATS_BUCKETS - 1]);
+
+	prom_family(out, P "uptime_seconds", "gauge",
+	    "Seconds since the daemon started.");
+	prom_seconds(out, P "uptime_seconds", s->uptime);
+
+	if (fflush(out) != 0 || ferror(out)) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* sync_dir - best effort: make the rename in path's directory durable */
+static void
+sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/*
+ * stats_write_file - snapshot into path atomically; 0 ok, -1 errno set
+ *
+ * Writes path.tmp (which the textfile collector ignores: it reads only
+ * *.prom), fsyncs it and renames it over path, so a reader sees the old
+ * file or the new one, never a part. Meant for one writer at a time:
+ * two concurrent calls for one path would share path.tmp. The mode is
+ * 0644 less the umask, since the collector usually runs as another user.
+ */
+int
+stats_write_file(const char *path)
+{
+	struct stats_snapshot s;
+	size_t n = strlen(path) + sizeof(".tmp");
+	char *tmp;
+	FILE *fp = NULL;
+	int fd, rc, saved;
+
+	if ((tmp = malloc(n)) == NULL)
+		return -1;
+	snprintf(tmp, n, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0)
+		goto fail;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		goto fail_unlink;
+	}
+	stats_snapshot(&s);
+	if (stats_format_prometheus(&s, fp) == -1 || fsync(fileno(fp)) == -1)
+		goto fail_unlink;
+	rc = fclose(fp);
+	fp = NULL;
+	if (rc != 0 || rename(tmp, path) == -1)
+		goto fail_unlink;
+	free(tmp);
+	sync_dir(path);
+	return 0;
+
+fail_unlink:
+	saved = errno;
+	if (fp != NULL)
+		fclose(fp);
+	unlink(tmp);
+	errno = saved;
+fail:
+	saved = errno;
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
+/* fmt_quantile - an estimate for the log line, "-" when there is none */
+static void
+fmt_quantile(const struct stats_snapshot *s, double q, char *buf,
+    size_t len)
+{
+	double v = stats_quantile(s, q);
+
+	if (v < 0)
+		util_strlcpy(buf, "-", len);
+	else
+		fmt_fixed(buf, len, v, 4);
+}
+
+/* stats_format_line - one "stats key=value ..." line for syslog */
+void
+stats_format_line(const struct stats_snapshot *s, char *buf, size_t len)
+{
+	const unsigned long *c = s->counters;
+	char slept[32], p50[32], p99[32];
+
+	if (len == 0)
+		return;
+	fmt_fixed(slept, sizeof(slept), s->tarpit_seconds, 3);
+	fmt_quantile(s, 0.50, p50, sizeof(p50));
+	fmt_quantile(s, 0.99, p99, sizeof(p99));
+	snprintf(buf, len, "stats sessions=%lu rcpt=%lu accepted=%lu"
+	    " rejected=%lu tempfailed=%lu harvest=%lu tarpit_seconds=%s"
+	    " asleep=%lu asleep_peak=%lu cache_hits=%lu cache_misses=%lu"
+	    " dir_queries=%lu dir_errors=%lu lookup_p50=%s lookup_p99=%s",
+	    c[STATS_SESSIONS], c[STATS_RCPT_CHECKED], c[STATS_ACCEPTED],
+	    c[STATS_REJECTED], c[STATS_TEMPFAILED],
+	    c[STATS_HARVEST_DISCONNECTS], slept, s->asleep_now,
+	    s->asleep_peak, c[STATS_CACHE_HITS], c[STATS_CACHE_MISSES],
+	    c[STATS_DIR_QUERIES], c[STATS_DIR_ERRORS], p50, p99);
+}
+
+/* stats_reset - zero everything and restart the uptime clock (tests) */
+void
+stats_reset(void)
+{
+	int i;
+
+	for (i = 0; i < STATS__COUNT; i++)
+		__atomic_store_n(&stats_counters[i], 0, RELAXED);
+	for (i = 0; i < STATS_BUCKETS; i++)
+		__atomic_store_n(&stats_hist[i], 0, RELAXED);
+	__atomic_store_n(&stats_asleep, 0, RELAXED);
+	__atomic_store_n(&stats_peak, 0, RELAXED);
+	__atomic_store_n(&stats_tarpit_us, 0, RELAXED);
+	__atomic_store_n(&stats_lookup_ns, 0, RELAXED);
+	__atomic_store_n(&stats_start_us, now_us(), RELAXED);
+}
