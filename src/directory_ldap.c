@@ -15,7 +15,14 @@
  *	that bounds the wait for a slot, connect, StartTLS, bind and search
  *	together. A connection that fails or times out is dropped, never
  *	reused; a pooled connection that the server closed (a restart) is
- *	reopened once, as Postfix's dict_ldap does. Searches ask for no
+ *	reopened once, as Postfix's dict_ldap does.
+ *
+ *	Failover: servers are tried in the order given, each with its share
+ *	of the time left. A server that fails (connect, bind, or a search
+ *	that times out or finds it gone) is skipped for 1, 2, 4 ... 60 s;
+ *	when every server is being skipped, the one due first is tried. A
+ *	new connection binds at once (anonymously if nothing else), so a
+ *	dead server shows before the search. Searches ask for no
  *	attributes and at most one entry, and never dereference aliases.
  *
  *	Outcomes: entries found, or a size limit hit after one entry, is

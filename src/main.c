@@ -4,8 +4,9 @@
  * SUMMARY
  *	delay and reject unknown recipients in anonymous SMTP sessions
  * DESCRIPTION
- *	main() reads the flags, prepares the directory, opens the milter
- *	socket and hands over to libmilter's smfi_main(). On SIGTERM or
+ *	main() reads the flags, prepares the directory, and either answers a
+ *	query (-q) or a check (-n), or opens the milter socket, drops root
+ *	and hands over to libmilter's smfi_main(). On SIGTERM or
  *	SIGINT every thread asleep in the tarpit is woken at once so that it
  *	answers its client, and the process waits briefly for those answers
  *	before it exits.
@@ -18,9 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -40,7 +38,8 @@
 #define DRAIN_SECONDS 2.0	/* wait for woken sessions to answer */
 
 static volatile sig_atomic_t stop_signal;
-/* stats_thread - SIGUSR1 writes the statistics to the log */
+
+/* stats_signal_thread - SIGUSR1 writes the statistics to the log */
 static void *
 stats_signal_thread(void *arg)
 {
