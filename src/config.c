@@ -170,7 +170,9 @@ static const char usage_text[] =
 "  -V, --version              show the version\n"
 "\n"
 "Exit status: 0 stopped cleanly, 64 bad flag, 69 socket unusable,\n"
-"78 configuration error, 70 internal error.\n";
+"70 internal error, 71 cannot detach, 73 cannot write the pid file,\n"
+"77 cannot drop privileges, 78 configuration error; with -q: 0 accept,\n"
+"1 reject, 2 tempfail; with -n: 0 no problem, 78 problems found.\n";
 
 /* config_init - fill in the defaults */
 void
@@ -610,6 +612,7 @@ config_apply(struct config *cfg, const char *name, const char *value,
     FILE *err)
 {
 	const struct option *o;
+	int rc, saved_uris, saved_domains;
 
 	for (o = long_opts; o->name; o++)
 		if (strcmp(o->name, name) == 0)
@@ -624,32 +627,76 @@ config_apply(struct config *cfg, const char *name, const char *value,
 		if (strcasecmp(value, "yes") != 0 && strcasecmp(value, "true") != 0)
 			return -4;
 	}
-	if (parse_one(cfg, o->val, value, err) < 0)
-		return -1;
-	if (o->val == 'H')
-		cfg->uris_from_file = 1;
-	if (o->val == 'd')
-		cfg->domains_from_file = 1;
-	return 0;
+	/*
+	 * The "from the file" marks make a command-line -H/-d replace the
+	 * file's list; while the file itself is read, its lines add up.
+	 */
+	saved_uris = cfg->uris_from_file;
+	saved_domains = cfg->domains_from_file;
+	cfg->uris_from_file = cfg->domains_from_file = 0;
+	rc = parse_one(cfg, o->val, value, err);
+	cfg->uris_from_file = saved_uris || o->val == 'H';
+	cfg->domains_from_file = saved_domains || o->val == 'd';
+	return rc < 0 ? -1 : 0;
 }
 
-/* find_config - the options file named on the command line, or NULL */
+/* takes_value - does short option ch take a value */
+static int
+takes_value(int ch)
+{
+	const char *p = strchr(short_opts + 1, ch);
+
+	return ch != ':' && p != NULL && p[1] == ':';
+}
+
+/*
+ * find_config - the options file named on the command line, or NULL.
+ * Walks the words as getopt would, bundles ("-vc FILE") included.
+ */
 static const char *
 find_config(int argc, char **argv)
 {
-	const char *found = NULL;
+	const char *found = NULL, *p;
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if ((strcmp(argv[i], "-c") == 0 ||
-		    strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			found = argv[++i];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
+			continue;
+		}
+		if (strncmp(argv[i], "--config=", 9) == 0) {
 			found = argv[i] + 9;
-		else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0')
-			found = argv[i] + 2;
+			continue;
+		}
+		if (strncmp(argv[i], "--", 2) == 0) {
+			/* another long option: skip its separate value */
+			const struct option *o;
+			size_t n = strcspn(argv[i] + 2, "=");
+
+			for (o = long_opts; o->name; o++)
+				if (strlen(o->name) == n &&
+				    strncmp(o->name, argv[i] + 2, n) == 0)
+					break;
+			if (o->name && o->has_arg == required_argument &&
+			    argv[i][2 + n] == '\0')
+				i++;
+			continue;
+		}
+		if (argv[i][0] != '-')
+			continue;
+		for (p = argv[i] + 1; *p; p++) {
+			if (!takes_value(*p))
+				continue;
+			if (p[1] != '\0')
+				found = *p == 'c' ? p + 1 : found;
+			else if (i + 1 < argc) {
+				i++;
+				found = *p == 'c' ? argv[i] : found;
+			}
+			break;
+		}
 	}
 	return found;
 }

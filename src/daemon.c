@@ -203,6 +203,26 @@ daemon_socket_perms(const char *spec, long mode, const char *group,
 	return 0;
 }
 
+/* daemon_user_check - do the user and groups named exist; 0 ok, -1 err */
+int
+daemon_user_check(const char *user, const char *group, const char *sgroup,
+    char *err, size_t errlen)
+{
+	if (user && getpwnam(user) == NULL) {
+		snprintf(err, errlen, "-u/--user: no user \"%s\"", user);
+		return -1;
+	}
+	if (group && getgrnam(group) == NULL) {
+		snprintf(err, errlen, "-u/--user: no group \"%s\"", group);
+		return -1;
+	}
+	if (sgroup && getgrnam(sgroup) == NULL) {
+		snprintf(err, errlen, "--socket-group: no group \"%s\"", sgroup);
+		return -1;
+	}
+	return 0;
+}
+
 /* daemon_drop - become user (and group) for good; 0 ok, -1 with err */
 int
 daemon_drop(const char *user, const char *group, char *err, size_t errlen)

@@ -24,6 +24,10 @@ int daemon_socket_check(const char *spec, char *err, size_t errlen);
 int daemon_socket_perms(const char *spec, long mode, const char *group,
     char *err, size_t errlen);
 
+/* daemon_user_check - do the user and groups named exist; 0 ok, -1 err */
+int daemon_user_check(const char *user, const char *group, const char *sgroup,
+    char *err, size_t errlen);
+
 /* daemon_drop - become user (and group) for good; 0 ok, -1 with err */
 int daemon_drop(const char *user, const char *group, char *err, size_t errlen);
 

@@ -592,6 +592,13 @@ directory_ldap_open(struct directory *d, const struct config *cfg, char *err,
 		return -1;
 	}
 
+	if (cfg->bind_dn && cfg->password == NULL) {
+		snprintf(err, errlen, "-D/--bind-dn without a password"
+		    " (-y/--password-file)");
+		if (defbase)
+			ldap_memfree(defbase);
+		return -1;
+	}
 	ld = calloc(1, sizeof(*ld));
 	ld->nslots = (int)cfg->pool_size;
 	ld->slots = calloc((size_t)ld->nslots, sizeof(*ld->slots));

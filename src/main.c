@@ -199,6 +199,9 @@ serve(struct runtime *rt, int argc, char **argv)
 		return fail(rt, EX_CONFIG, "refusing to run as root: give"
 		    " -u USER[:GROUP] to drop privileges after start-up, or"
 		    " --allow-root");
+	if (daemon_user_check(cfg->user, cfg->group, cfg->socket_group, err,
+	    sizeof(err)) < 0)
+		return fail(rt, EX_CONFIG, err);
 	if (milter_register() < 0)
 		return fail(rt, EX_SOFTWARE, "smfi_register failed");
 	if (daemon_socket_prepare(cfg->socket, err, sizeof(err)) < 0)

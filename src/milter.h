@@ -12,11 +12,8 @@
 #ifndef MT_MILTER_H
 #define MT_MILTER_H
 
-#include "config.h"
-#include "directory.h"
-
 /* milter_register - register the callbacks; 0 ok, -1 failure */
-int milter_register(const struct config *cfg, struct directory *dir);
+int milter_register(void);
 
 /* milter_busy - RCPT callbacks running right now */
 unsigned milter_busy(void);

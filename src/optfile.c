@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "optfile.h"
@@ -90,12 +91,19 @@ optfile_read(struct config *cfg, const char *path, FILE *err)
 {
 	char line[OPTFILE_LINE_MAX + 2], where[512], *p, *end;
 	unsigned lineno = 0;
+	struct stat st;
 	int rc = 0;
 	FILE *fp;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		fprintf(err, "milter-tarpit: -c/--config: cannot read %s: %s\n",
 		    path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+		fprintf(err, "milter-tarpit: -c/--config: %s is not a regular"
+		    " file\n", path);
+		fclose(fp);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -122,6 +130,11 @@ optfile_read(struct config *cfg, const char *path, FILE *err)
 			continue;
 		if (apply_line(cfg, p, where, err) < 0)
 			rc = -1;	/* go on: report every bad line */
+	}
+	if (ferror(fp)) {
+		fprintf(err, "milter-tarpit: -c/--config: %s: read error: %s\n",
+		    path, strerror(errno));
+		rc = -1;
 	}
 	fclose(fp);
 	return rc;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "daemon.h"
@@ -128,6 +129,12 @@ query_check(struct config *cfg, FILE *out)
 		fprintf(out, "ok: options, filter template, delay %gs + LDAP"
 		    " timeout %gs within the %gs milter timeout\n", cfg->delay,
 		    cfg->ldap_timeout, cfg->milter_timeout);
+	if (geteuid() == 0 && cfg->user == NULL && !cfg->allow_root)
+		problem(out, &n, "running as root: the daemon would refuse to"
+		    " start without -u USER[:GROUP] or --allow-root");
+	if (daemon_user_check(cfg->user, cfg->group, cfg->socket_group, err,
+	    sizeof(err)) < 0)
+		problem(out, &n, err);
 	if (cfg->password_file) {
 		if (config_load_password(cfg, out) < 0)
 			problem(out, &n, "the password file cannot be used");
@@ -143,6 +150,10 @@ query_check(struct config *cfg, FILE *out)
 	else
 		fprintf(out, "ok: socket %s can be created\n", cfg->socket);
 
+	if (cfg->bind_dn && cfg->password == NULL) {
+		fprintf(out, "not checked: the directory (no bind password)\n");
+		return n;
+	}
 	if (backend_open(&dir, cfg, err, sizeof(err)) < 0) {
 		problem(out, &n, err);
 		return n;
