@@ -404,7 +404,7 @@ note_decision(struct report *r, char *msg, long long t)
 		r->unknown_auth += f[F_AUTH] && !IS(f[F_AUTH], "-");
 	}
 	/* hours: "YYYY-MM-DD HH:00", n rejects, n2 tempfails */
-	if (IS(action, "reject") || IS(action, "tempfail")) {
+	if (strcmp(action, "reject") == 0 || strcmp(action, "tempfail") == 0) {
 		if (r->hour == NULL || t / 3600 != r->last_hour) {
 			fmt_time(t, "%Y-%m-%d %H:00", key, sizeof(key));
 			r->hour = tab_get(&r->hours, key, strlen(key), NULL);
@@ -413,7 +413,7 @@ note_decision(struct report *r, char *msg, long long t)
 		*(action[0] == 'r' ? &r->hour->n : &r->hour->n2) += 1;
 	}
 	/* harvest: n disconnects, max score */
-	if (IS(action, "disconnect") || IS(f[F_REASON], "harvest")) {
+	if (strcmp(action, "disconnect") == 0 || IS(f[F_REASON], "harvest")) {
 		e = tab_get(&r->harvest, f[F_CLIENT], cl, &made);
 		if ((score = to_number(f[F_SCORE])) > e->max || made)
 			e->max = score;		/* -1: no score= */
@@ -642,14 +642,14 @@ usage(void)
 	    "daemon's -f output) read from the files, or standard input (-).\n"
 	    "  -s, --since TIME  only lines at or after TIME\n"
 	    "  -u, --until TIME  only lines before TIME\n"
-	    "          TIME: YYYY-MM-DD, \"YYYY-MM-DD HH:MM[:SS]\" or\n"
-	    "          YYYY-MM-DDTHH:MM[:SS], in UTC\n"
 	    "  -n, --top N       rows in each top list (default 10; 0: all)\n"
 	    "      --year YYYY   year of syslog stamps, which have none\n"
 	    "                    (default: this year, or last if in future)\n"
 	    "  -v, --verbose     show the first malformed lines on stderr\n"
 	    "  -h, --help        this text\n"
-	    "  -V, --version     the version\n", PROG, PROG);
+	    "  -V, --version     the version\n"
+	    "TIME is YYYY-MM-DD, \"YYYY-MM-DD HH:MM[:SS]\" or "
+	    "YYYY-MM-DDTHH:MM[:SS], in UTC.\n", PROG, PROG);
 }
 
 /* bad_flag - a usage error: say what is wrong and exit 64 */
