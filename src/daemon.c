@@ -174,27 +174,32 @@ daemon_socket_check(const char *spec, char *err, size_t errlen)
 	return 0;
 }
 
-/* daemon_socket_perms - set mode and group of a unix socket */
+/* daemon_socket_perms - set owner, group and mode of a unix socket */
 int
-daemon_socket_perms(const char *spec, long mode, const char *group,
-    char *err, size_t errlen)
+daemon_socket_perms(const char *spec, const char *owner, long mode,
+    const char *group, char *err, size_t errlen)
 {
 	const char *path = unix_path(spec);
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	struct passwd *pw;
 	struct group *gr;
 
 	if (path == NULL)
 		return 0;
+	if (owner && (pw = getpwnam(owner)) != NULL)
+		uid = pw->pw_uid;	/* the user the daemon drops to */
 	if (group) {
 		if ((gr = getgrnam(group)) == NULL) {
 			snprintf(err, errlen, "--socket-group: no group \"%s\"",
 			    group);
 			return -1;
 		}
-		if (chown(path, (uid_t)-1, gr->gr_gid) < 0) {
-			snprintf(err, errlen, "chown %s: %s", path,
-			    strerror(errno));
-			return -1;
-		}
+		gid = gr->gr_gid;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) < 0) {
+		snprintf(err, errlen, "chown %s: %s", path, strerror(errno));
+		return -1;
 	}
 	if (mode >= 0 && chmod(path, (mode_t)mode) < 0) {
 		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));

@@ -20,9 +20,9 @@ int daemon_socket_prepare(const char *spec, char *err, size_t errlen);
 /* daemon_socket_check - could the socket be created now (check mode) */
 int daemon_socket_check(const char *spec, char *err, size_t errlen);
 
-/* daemon_socket_perms - set mode and group of a unix socket */
-int daemon_socket_perms(const char *spec, long mode, const char *group,
-    char *err, size_t errlen);
+/* daemon_socket_perms - set owner, group and mode of a unix socket */
+int daemon_socket_perms(const char *spec, const char *owner, long mode,
+    const char *group, char *err, size_t errlen);
 
 /* daemon_user_check - do the user and groups named exist; 0 ok, -1 err */
 int daemon_user_check(const char *user, const char *group, const char *sgroup,

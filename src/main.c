@@ -212,7 +212,7 @@ serve(struct runtime *rt, int argc, char **argv)
 		    cfg->socket);
 		return fail(rt, EX_UNAVAILABLE, err);
 	}
-	if (daemon_socket_perms(cfg->socket, cfg->socket_mode,
+	if (daemon_socket_perms(cfg->socket, cfg->user, cfg->socket_mode,
 	    cfg->socket_group, err, sizeof(err)) < 0)
 		return fail(rt, EX_CONFIG, err);
 	log_init("milter-tarpit", cfg->foreground, cfg->verbose);

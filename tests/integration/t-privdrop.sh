@@ -115,6 +115,8 @@ if mt_wait_alive "$upid" 10 grep -q ' starting ' "$MT_TMP/unix.log"; then
 	mt_check "socket mode $v, want 660" [ "$v" = 660 ]
 	v=$(stat -c '%G' "$S")
 	mt_check "socket group $v, want nogroup" [ "$v" = nogroup ]
+	v=$(stat -c '%U' "$S")
+	mt_check "socket owner $v, want nobody (the -u user)" [ "$v" = nobody ]
 	# Connect as nobody:nogroup (no capabilities): the group bits must do.
 	mt_check "a member of nogroup talks to it (miltertest as nobody:nogroup)" \
 		setpriv --reuid=nobody --regid=nogroup --clear-groups \
