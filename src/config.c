@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -617,8 +618,14 @@ config_apply(struct config *cfg, const char *name, const char *value,
 	for (o = long_opts; o->name; o++)
 		if (strcmp(o->name, name) == 0)
 			break;
-	if (o->name == NULL || o->val == 'c' || o->val == 'h' || o->val == 'V')
+	/* Modes and their arguments belong on a command line only. */
+	if (o->name == NULL || strchr("chVqn", o->val) != NULL ||
+	    o->val == OPT_CLIENT || o->val == OPT_SENDER || o->val == OPT_AUTH)
 		return -2;
+	if (o->val == 'Z' && value && strcasecmp(value, "require") == 0) {
+		cfg->starttls = 2;	/* "starttls require" is -ZZ */
+		return 0;
+	}
 	if (o->has_arg == required_argument && (value == NULL || *value == '\0'))
 		return -3;
 	if (o->has_arg == no_argument && value && *value) {
@@ -638,6 +645,23 @@ config_apply(struct config *cfg, const char *name, const char *value,
 	cfg->uris_from_file = saved_uris || o->val == 'H';
 	cfg->domains_from_file = saved_domains || o->val == 'd';
 	return rc < 0 ? -1 : 0;
+}
+
+/* make_absolute - turn a relative path into one from the current directory */
+static void
+make_absolute(char **path)
+{
+	char cwd[4096], *abs;
+	size_t n;
+
+	if (*path == NULL || (*path)[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return;
+	n = strlen(cwd) + strlen(*path) + 2;
+	if ((abs = malloc(n)) == NULL)
+		return;
+	snprintf(abs, n, "%s/%s", cwd, *path);
+	free(*path);
+	*path = abs;
 }
 
 /* takes_value - does short option ch take a value */
@@ -749,6 +773,11 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 		    argv[optind]);
 		return CONFIG_USAGE;
 	}
+	/* A detached daemon works in "/": reloads need absolute paths. */
+	make_absolute(&cfg->users_file);
+	make_absolute(&cfg->password_file);
+	make_absolute(&cfg->tls_cacert);
+	make_absolute(&cfg->tls_cacertdir);
 	return CONFIG_OK;
 }
 

@@ -197,12 +197,13 @@ daemon_socket_perms(const char *spec, const char *owner, long mode,
 		}
 		gid = gr->gr_gid;
 	}
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) < 0) {
-		snprintf(err, errlen, "chown %s: %s", path, strerror(errno));
-		return -1;
-	}
+	/* chmod first: once the file is not root's, root needs CAP_FOWNER */
 	if (mode >= 0 && chmod(path, (mode_t)mode) < 0) {
 		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) < 0) {
+		snprintf(err, errlen, "chown %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;

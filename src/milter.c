@@ -186,11 +186,17 @@ count_decision(const struct judge_result *res)
 			stats_inc(STATS_CACHE_MISSES);
 		stats_inc(STATS_DIR_QUERIES);
 		stats_observe_lookup(res->lookup_seconds);
-	} else {
-		stats_inc(STATS_CACHE_HITS);	/* hit, shared or stale */
-	}
-	if (res->cls == RCPT_LOOKUP_FAILED)
+		if (res->cls == RCPT_LOOKUP_FAILED)
+			stats_inc(STATS_DIR_ERRORS);
+	} else if (strcmp(res->cache, "stale") == 0) {
+		/* The query failed; a recent "exists" answered instead. */
+		stats_inc(STATS_CACHE_HITS);
+		stats_inc(STATS_DIR_QUERIES);
 		stats_inc(STATS_DIR_ERRORS);
+		stats_observe_lookup(res->lookup_seconds);
+	} else {
+		stats_inc(STATS_CACHE_HITS);	/* hit, or a shared query */
+	}
 }
 
 /* mt_envrcpt - judge one recipient, sleep if the policy says so, answer */

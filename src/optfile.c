@@ -92,6 +92,7 @@ optfile_read(struct config *cfg, const char *path, FILE *err)
 	char line[OPTFILE_LINE_MAX + 2], where[512], *p, *end;
 	unsigned lineno = 0;
 	struct stat st;
+	char quote;
 	int rc = 0;
 	FILE *fp;
 
@@ -118,11 +119,17 @@ optfile_read(struct config *cfg, const char *path, FILE *err)
 		p = line + strspn(line, " \t");
 		if (*p == '#')
 			continue;
-		/* A '#' after white space starts a comment. */
-		for (end = p; *end && *end != '\n' && *end != '\r'; end++)
-			if (*end == '#' && end > p && (end[-1] == ' ' ||
-			    end[-1] == '\t'))
+		/* A '#' after white space, outside quotes, starts a comment. */
+		for (quote = 0, end = p; *end && *end != '\n' && *end != '\r';
+		    end++) {
+			if (quote && *end == quote)
+				quote = 0;
+			else if (!quote && (*end == '"' || *end == '\''))
+				quote = *end;
+			else if (!quote && *end == '#' && end > p &&
+			    (end[-1] == ' ' || end[-1] == '\t'))
 				break;
+		}
 		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
 		*end = '\0';

@@ -167,9 +167,10 @@ runtime_reload(char *msg, size_t msglen)
 	runtime_cur = rt;
 	pthread_mutex_unlock(&runtime_mu);
 	runtime_release(old);	/* freed once the last session lets go */
-	snprintf(msg, msglen, "%s; options%s%s and password file read again",
-	    err, rt->cfg.config_file ? " file " : "",
-	    rt->cfg.config_file ? rt->cfg.config_file : "");
+	snprintf(msg, msglen, "%s; options%s%s%s read again", err,
+	    rt->cfg.config_file ? " file " : "",
+	    rt->cfg.config_file ? rt->cfg.config_file : "",
+	    rt->cfg.password_file ? " and password file" : "");
 	return 0;
 }
 
