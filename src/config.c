@@ -24,80 +24,13 @@
 #include <netinet/in.h>
 
 #include "config.h"
+#include "flags.h"
 #include "ldap_escape.h"
 #include "optfile.h"
 #include "util.h"
 
 #define PROG "milter-tarpit"
 #define PASSWORD_MAX 1024
-
-static const char short_opts[] = ":c:p:H:b:s:F:D:y:ZY:t:P:d:e:T:M:R:q:nu:fvhV";
-
-/* Long-only options. */
-enum {
-	OPT_USERS = 256,
-	OPT_NO_CACHE,
-	OPT_CACHE_SIZE,
-	OPT_CACHE_TTL,
-	OPT_CACHE_NEG_TTL,
-	OPT_CACHE_STALE,
-	OPT_TLS_CACERT,
-	OPT_TLS_CACERTDIR,
-	OPT_CLIENT,
-	OPT_SENDER,
-	OPT_AUTH,
-	OPT_ALLOW_ROOT,
-	OPT_PIDFILE,
-	OPT_SOCKET_MODE,
-	OPT_SOCKET_GROUP,
-	OPT_STATS_FILE,
-	OPT_STATS_INTERVAL
-};
-
-static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "query", required_argument, NULL, 'q' },
-	{ "client", required_argument, NULL, OPT_CLIENT },
-	{ "sender", required_argument, NULL, OPT_SENDER },
-	{ "auth", required_argument, NULL, OPT_AUTH },
-	{ "check", no_argument, NULL, 'n' },
-	{ "user", required_argument, NULL, 'u' },
-	{ "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
-	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
-	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
-	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
-	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
-	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
-	{ "socket", required_argument, NULL, 'p' },
-	{ "uri", required_argument, NULL, 'H' },
-	{ "base", required_argument, NULL, 'b' },
-	{ "scope", required_argument, NULL, 's' },
-	{ "filter", required_argument, NULL, 'F' },
-	{ "bind-dn", required_argument, NULL, 'D' },
-	{ "password-file", required_argument, NULL, 'y' },
-	{ "starttls", no_argument, NULL, 'Z' },
-	{ "sasl-mech", required_argument, NULL, 'Y' },
-	{ "tls-cacert", required_argument, NULL, OPT_TLS_CACERT },
-	{ "tls-cacertdir", required_argument, NULL, OPT_TLS_CACERTDIR },
-	{ "users", required_argument, NULL, OPT_USERS },
-	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
-	{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
-	{ "cache-ttl", required_argument, NULL, OPT_CACHE_TTL },
-	{ "cache-negative-ttl", required_argument, NULL, OPT_CACHE_NEG_TTL },
-	{ "cache-stale", required_argument, NULL, OPT_CACHE_STALE },
-	{ "ldap-timeout", required_argument, NULL, 't' },
-	{ "pool-size", required_argument, NULL, 'P' },
-	{ "domain", required_argument, NULL, 'd' },
-	{ "delimiter", required_argument, NULL, 'e' },
-	{ "delay", required_argument, NULL, 'T' },
-	{ "milter-timeout", required_argument, NULL, 'M' },
-	{ "reject-text", required_argument, NULL, 'R' },
-	{ "foreground", no_argument, NULL, 'f' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
-};
 
 static const char usage_text[] =
 "Usage: milter-tarpit [options]\n"
@@ -157,6 +90,34 @@ static const char usage_text[] =
 "                             an anonymous session, 0-3600, 0 = off (default 20)\n"
 "  -R, --reject-text TEXT     text after \"550 5.1.1 <address>: \"\n"
 "                             (default \"" CONFIG_DEFAULT_REJECT "\")\n"
+"      --delay-factor F       multiply the delay by F for each further\n"
+"                             unknown recipient, 1-10 (default 1: fixed)\n"
+"      --delay-max SECS       ceiling of the escalation (default: what fits\n"
+"                             the milter timeout)\n"
+"      --allowance N          unknown recipients per session answered\n"
+"                             without delay, 0-1000 (default 0)\n"
+"      --keepalive            send progress while asleep, so delays may\n"
+"                             exceed the MTA's milter timeout\n"
+"Harvest defence:\n"
+"      --ipv4-prefix N        client network for scores, 8-32 (default 32)\n"
+"      --ipv6-prefix N        ... for IPv6, 16-128 (default 64)\n"
+"      --score-half-life SECS a client's score halves this often (1800)\n"
+"      --score-table-size N   client networks remembered (default 65536)\n"
+"      --suspect-score S      from this score every answer to the client\n"
+"                             is delayed, valid ones too (default 5; 0 off)\n"
+"      --harvest-score S      from this score: 421, disconnect (default 25;\n"
+"                             0 off)\n"
+"      --max-sleepers N       sessions asleep at once (default 200; 0 no cap)\n"
+"      --max-sleepers-per-net N  ... per client network (default 10)\n"
+"      --cap-reply 421|451    the answer past a cap (default 421)\n"
+"      --trusted-networks LIST  never delayed (CIDR, repeat or comma list)\n"
+"      --exempt-check yes|no  check trusted and authenticated sessions'\n"
+"                             recipients (reject at once) or not (yes)\n"
+"      --reject-unknown-sender  550 5.1.0 for an unknown local sender\n"
+"      --require-auth-local-sender  550 5.7.1 for a local sender in an\n"
+"                             anonymous, untrusted session\n"
+"      --tarpit-rejected      also tarpit recipients Postfix rejected\n"
+"      --dry-run              log every decision, enforce none\n"
 "Process:\n"
 "  -u, --user USER[:GROUP]    drop root privileges to USER after start-up\n"
 "      --allow-root           keep running as root (not recommended)\n"
@@ -195,416 +156,16 @@ config_init(struct config *cfg)
 	cfg->cache_stale = CONFIG_DEFAULT_CACHE_STALE;
 	cfg->socket_mode = -1;
 	cfg->stats_interval = 60;
-}
-
-/* flag_name - "-T/--delay" for an option character */
-static void
-flag_name(int c, char *buf, size_t len)
-{
-	const struct option *o;
-
-	for (o = long_opts; o->name; o++)
-		if (o->val == c) {
-			if (c > 255)
-				snprintf(buf, len, "--%s", o->name);
-			else
-				snprintf(buf, len, "-%c/--%s", c, o->name);
-			return;
-		}
-	snprintf(buf, len, "-%c", c);
-}
-
-/* replace - set a string field to a copy of value */
-static void
-replace(char **field, const char *value)
-{
-	free(*field);
-	*field = strdup(value);
-}
-
-/* add_uris - append space/comma separated URIs, checking each scheme */
-static int
-add_uris(struct config *cfg, const char *arg, FILE *err)
-{
-	char *copy = strdup(arg), *tok, *save = NULL;
-	size_t need;
-	int rc = 0, n = 0;
-
-	for (tok = strtok_r(copy, " ,", &save); tok;
-	    tok = strtok_r(NULL, " ,", &save)) {
-		if (strncasecmp(tok, "file:", 5) == 0 && tok[5] != '\0') {
-			replace(&cfg->users_file, tok + 5 +
-			    (strncmp(tok + 5, "//", 2) == 0 ? 2 : 0));
-			n++;
-			continue;
-		}
-		if (strncasecmp(tok, "ldap://", 7) != 0 &&
-		    strncasecmp(tok, "ldaps://", 8) != 0 &&
-		    strncasecmp(tok, "ldapi://", 8) != 0) {
-			fprintf(err, PROG ": -H/--uri: \"%s\" is not an ldap://,"
-			    " ldaps://, ldapi:// or file: URI\n", tok);
-			rc = -1;
-			break;
-		}
-		need = (cfg->uris ? strlen(cfg->uris) + 1 : 0) + strlen(tok) + 1;
-		if (cfg->uris == NULL) {
-			cfg->uris = strdup(tok);
-		} else {
-			cfg->uris = realloc(cfg->uris, need);
-			strcat(cfg->uris, " ");
-			strcat(cfg->uris, tok);
-		}
-		n++;
-	}
-	if (rc == 0 && n == 0) {
-		fprintf(err, PROG ": -H/--uri: empty URI list\n");
-		rc = -1;
-	}
-	free(copy);
-	return rc;
-}
-
-/* domain_ok - plausible domain name: letters, digits, '-', '.', 8-bit */
-static int
-domain_ok(const char *d)
-{
-	const unsigned char *p;
-
-	if (*d == '\0' || *d == '.' || d[strlen(d) - 1] == '.' ||
-	    strlen(d) > 255 || strstr(d, ".."))
-		return 0;
-	for (p = (const unsigned char *)d; *p; p++)
-		if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.' || *p == '_'))
-			return 0;
-	return 1;
-}
-
-/* add_domains - append a comma/space separated list of local domains */
-static int
-add_domains(struct config *cfg, const char *arg, FILE *err)
-{
-	char *copy = strdup(arg), *tok, *save = NULL;
-	int rc = 0, n = 0;
-	size_t len;
-
-	for (tok = strtok_r(copy, " ,", &save); tok;
-	    tok = strtok_r(NULL, " ,", &save)) {
-		len = strlen(tok);
-		if (len > 1 && tok[len - 1] == '.')
-			tok[len - 1] = '\0';
-		if (!domain_ok(tok)) {
-			fprintf(err, PROG ": -d/--domain: \"%s\" is not a domain"
-			    " name (letters, digits, '-' and '.')\n", tok);
-			rc = -1;
-			break;
-		}
-		cfg->domains = realloc(cfg->domains,
-		    (cfg->ndomains + 1) * sizeof(char *));
-		cfg->domains[cfg->ndomains] = strdup(tok);
-		util_lower(cfg->domains[cfg->ndomains]);
-		cfg->ndomains++;
-		n++;
-	}
-	if (rc == 0 && n == 0) {
-		fprintf(err, PROG ": -d/--domain: empty domain list\n");
-		rc = -1;
-	}
-	free(copy);
-	return rc;
-}
-
-/* text_ok - printable ASCII, no '%' trouble, bounded */
-static int
-text_ok(const char *s, size_t max)
-{
-	if (strlen(s) == 0 || strlen(s) > max)
-		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return 0;
-	return 1;
-}
-
-/* ip_ok - an IPv4 or IPv6 address */
-static int
-ip_ok(const char *s)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
-/* parse_mode - octal file mode 0000-0777 */
-static int
-parse_mode(const char *s, long *out)
-{
-	char *end;
-	long v;
-
-	if (*s == '\0' || strlen(s) > 4 || strspn(s, "01234567") != strlen(s))
-		return -1;
-	v = strtol(s, &end, 8);
-	if (*end != '\0' || v < 0 || v > 0777)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* set_user - "user" or "user:group" for the privilege drop */
-static int
-set_user(struct config *cfg, const char *arg, const char *flag, FILE *err)
-{
-	const char *colon = strchr(arg, ':');
-
-	if (arg[0] == '\0' || arg[0] == ':' || (colon && colon[1] == '\0')) {
-		fprintf(err, PROG ": %s: \"%s\" is not USER or USER:GROUP\n",
-		    flag, arg);
-		return -1;
-	}
-	free(cfg->user);
-	free(cfg->group);
-	cfg->user = colon ? strndup(arg, (size_t)(colon - arg)) : strdup(arg);
-	cfg->group = colon ? strdup(colon + 1) : NULL;
-	return 0;
-}
-
-/* parse_one - apply one option; 0 ok, -1 refused */
-static int
-parse_one(struct config *cfg, int c, const char *arg, FILE *err)
-{
-	char flag[40];
-	const char *why;
-	double d;
-	long l;
-
-	flag_name(c, flag, sizeof(flag));
-	switch (c) {
-	case 'p':
-		if (strncmp(arg, "unix:", 5) && strncmp(arg, "local:", 6) &&
-		    strncmp(arg, "inet:", 5) && strncmp(arg, "inet6:", 6) &&
-		    arg[0] != '/') {
-			fprintf(err, PROG ": %s: \"%s\" is not a milter socket"
-			    " (unix:/path, inet:port@host or inet6:port@host)\n",
-			    flag, arg);
-			return -1;
-		}
-		replace(&cfg->socket, arg);
-		return 0;
-	case 'H':
-		if (cfg->uris_from_file) {	/* the command line replaces */
-			free(cfg->uris);
-			cfg->uris = NULL;
-			cfg->uris_from_file = 0;
-		}
-		return add_uris(cfg, arg, err);
-	case 'b':
-		replace(&cfg->base, arg);
-		return 0;
-	case 's':
-		if (strcasecmp(arg, "base") == 0)
-			cfg->scope = SCOPE_BASE;
-		else if (strcasecmp(arg, "one") == 0 ||
-		    strcasecmp(arg, "onelevel") == 0)
-			cfg->scope = SCOPE_ONE;
-		else if (strcasecmp(arg, "sub") == 0 ||
-		    strcasecmp(arg, "subtree") == 0)
-			cfg->scope = SCOPE_SUB;
-		else {
-			fprintf(err, PROG ": %s: \"%s\" is not a scope"
-			    " (base, one or sub)\n", flag, arg);
-			return -1;
-		}
-		return 0;
-	case 'F':
-		if (filter_check(arg, &why) < 0) {
-			fprintf(err, PROG ": %s: filter \"%s\" %s\n", flag, arg,
-			    why);
-			return -1;
-		}
-		replace(&cfg->filter, arg);
-		return 0;
-	case 'D':
-		replace(&cfg->bind_dn, arg);
-		return 0;
-	case 'y':
-		replace(&cfg->password_file, arg);
-		return 0;
-	case 'Z':
-		cfg->starttls = cfg->starttls < 2 ? cfg->starttls + 1 : 2;
-		return 0;
-	case 'Y':
-		if (strcasecmp(arg, "EXTERNAL") != 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not supported (only"
-			    " EXTERNAL; use -D and -y for a simple bind)\n",
-			    flag, arg);
-			return -1;
-		}
-		replace(&cfg->sasl_mech, "EXTERNAL");
-		return 0;
-	case OPT_TLS_CACERT:
-		replace(&cfg->tls_cacert, arg);
-		return 0;
-	case OPT_TLS_CACERTDIR:
-		replace(&cfg->tls_cacertdir, arg);
-		return 0;
-	case OPT_USERS:
-		replace(&cfg->users_file, arg);
-		return 0;
-	case OPT_NO_CACHE:
-		cfg->cache = 0;
-		return 0;
-	case OPT_CACHE_SIZE:
-		if (util_parse_long(arg, 16, 10000000, &l) < 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not a whole number"
-			    " from 16 to 10000000\n", flag, arg);
-			return -1;
-		}
-		cfg->cache_size = l;
-		return 0;
-	case OPT_CACHE_TTL:
-	case OPT_CACHE_NEG_TTL:
-		if (util_parse_seconds(arg, 0, 86400, &d) < 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not a number of"
-			    " seconds from 0 to 86400\n", flag, arg);
-			return -1;
-		}
-		*(c == OPT_CACHE_TTL ? &cfg->cache_ttl : &cfg->cache_neg_ttl) = d;
-		return 0;
-	case OPT_CACHE_STALE:
-		if (util_parse_seconds(arg, 0, 604800, &d) < 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not a number of"
-			    " seconds from 0 to 604800\n", flag, arg);
-			return -1;
-		}
-		cfg->cache_stale = d;
-		return 0;
-	case 't':
-		if (util_parse_seconds(arg, 0.1, 60, &d) < 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not a number of"
-			    " seconds from 0.1 to 60\n", flag, arg);
-			return -1;
-		}
-		cfg->ldap_timeout = d;
-		return 0;
-	case 'P':
-		if (util_parse_long(arg, 1, 64, &l) < 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not a whole number"
-			    " from 1 to 64\n", flag, arg);
-			return -1;
-		}
-		cfg->pool_size = l;
-		return 0;
-	case 'd':
-		if (cfg->domains_from_file) {	/* the command line replaces */
-			while (cfg->ndomains > 0)
-				free(cfg->domains[--cfg->ndomains]);
-			cfg->domains_from_file = 0;
-		}
-		return add_domains(cfg, arg, err);
-	case 'c':
-		return 0;	/* read before everything else */
-	case 'q':
-		replace(&cfg->query, arg);
-		return 0;
-	case OPT_CLIENT:
-		if (!ip_ok(arg)) {
-			fprintf(err, PROG ": %s: \"%s\" is not an IPv4 or IPv6"
-			    " address\n", flag, arg);
-			return -1;
-		}
-		replace(&cfg->query_client, arg);
-		return 0;
-	case OPT_SENDER:
-		replace(&cfg->query_sender, arg);
-		return 0;
-	case OPT_AUTH:
-		replace(&cfg->query_auth, arg);
-		return 0;
-	case 'n':
-		cfg->check_only = 1;
-		return 0;
-	case 'u':
-		return set_user(cfg, arg, flag, err);
-	case OPT_ALLOW_ROOT:
-		cfg->allow_root = 1;
-		return 0;
-	case OPT_PIDFILE:
-		if (arg[0] != '/') {
-			fprintf(err, PROG ": %s: \"%s\" is not an absolute path\n",
-			    flag, arg);
-			return -1;
-		}
-		replace(&cfg->pidfile, arg);
-		return 0;
-	case OPT_SOCKET_MODE:
-		if (parse_mode(arg, &l) < 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not an octal mode"
-			    " from 0000 to 0777 (e.g. 0660)\n", flag, arg);
-			return -1;
-		}
-		cfg->socket_mode = l;
-		return 0;
-	case OPT_SOCKET_GROUP:
-		replace(&cfg->socket_group, arg);
-		return 0;
-	case OPT_STATS_FILE:
-		if (arg[0] != '/') {
-			fprintf(err, PROG ": %s: \"%s\" is not an absolute path\n",
-			    flag, arg);
-			return -1;
-		}
-		replace(&cfg->stats_file, arg);
-		return 0;
-	case OPT_STATS_INTERVAL:
-		if (util_parse_seconds(arg, 1, 86400, &d) < 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not a number of"
-			    " seconds from 1 to 86400\n", flag, arg);
-			return -1;
-		}
-		cfg->stats_interval = d;
-		return 0;
-	case 'e':
-		if (!text_ok(arg, 8) || strpbrk(arg, "@\" <>") != NULL) {
-			fprintf(err, PROG ": %s: \"%s\" is not a set of 1 to 8"
-			    " delimiter characters (e.g. + or +-)\n", flag, arg);
-			return -1;
-		}
-		replace(&cfg->delimiters, arg);
-		return 0;
-	case 'T':
-		if (util_parse_seconds(arg, 0, 3600, &d) < 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not a number of"
-			    " seconds from 0 to 3600\n", flag, arg);
-			return -1;
-		}
-		cfg->delay = d;
-		return 0;
-	case 'M':
-		if (util_parse_seconds(arg, 1, 3600, &d) < 0) {
-			fprintf(err, PROG ": %s: \"%s\" is not a number of"
-			    " seconds from 1 to 3600\n", flag, arg);
-			return -1;
-		}
-		cfg->milter_timeout = d;
-		return 0;
-	case 'R':
-		if (!text_ok(arg, 400)) {
-			fprintf(err, PROG ": %s: the text must be 1 to 400"
-			    " printable ASCII characters\n", flag);
-			return -1;
-		}
-		replace(&cfg->reject_text, arg);
-		return 0;
-	case 'f':
-		cfg->foreground = 1;
-		return 0;
-	case 'v':
-		cfg->verbose = 1;
-		return 0;
-	}
-	return -1;
+	cfg->delay_factor = 1;
+	cfg->suspect_score = 5;
+	cfg->harvest_score = 25;
+	cfg->max_sleepers = 200;
+	cfg->max_sleepers_net = 10;
+	cfg->exempt_check = 1;
+	cfg->prefix4 = 32;
+	cfg->prefix6 = 64;
+	cfg->half_life = 1800;
+	cfg->score_table_size = 65536;
 }
 
 /* config_apply - apply one option by its long name (options files) */
@@ -615,7 +176,7 @@ config_apply(struct config *cfg, const char *name, const char *value,
 	const struct option *o;
 	int rc, saved_uris, saved_domains;
 
-	for (o = long_opts; o->name; o++)
+	for (o = flags_long; o->name; o++)
 		if (strcmp(o->name, name) == 0)
 			break;
 	/* Modes and their arguments belong on a command line only. */
@@ -641,7 +202,7 @@ config_apply(struct config *cfg, const char *name, const char *value,
 	saved_uris = cfg->uris_from_file;
 	saved_domains = cfg->domains_from_file;
 	cfg->uris_from_file = cfg->domains_from_file = 0;
-	rc = parse_one(cfg, o->val, value, err);
+	rc = flags_apply(cfg, o->val, value, err);
 	cfg->uris_from_file = saved_uris || o->val == 'H';
 	cfg->domains_from_file = saved_domains || o->val == 'd';
 	return rc < 0 ? -1 : 0;
@@ -668,7 +229,7 @@ make_absolute(char **path)
 static int
 takes_value(int ch)
 {
-	const char *p = strchr(short_opts + 1, ch);
+	const char *p = strchr(flags_short + 1, ch);
 
 	return ch != ':' && p != NULL && p[1] == ':';
 }
@@ -699,7 +260,7 @@ find_config(int argc, char **argv)
 			const struct option *o;
 			size_t n = strcspn(argv[i] + 2, "=");
 
-			for (o = long_opts; o->name; o++)
+			for (o = flags_long; o->name; o++)
 				if (strlen(o->name) == n &&
 				    strncmp(o->name, argv[i] + 2, n) == 0)
 					break;
@@ -734,13 +295,13 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 	char flag[40];
 
 	if ((file = find_config(argc, argv)) != NULL) {
-		replace(&cfg->config_file, file);
+		flags_replace(&cfg->config_file, file);
 		if (optfile_read(cfg, file, err) < 0)
 			return CONFIG_BADFILE;
 	}
 	optind = 0;		/* glibc: rescan from the start */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, short_opts, long_opts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, flags_short, flags_long, &idx)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage_text, out);
@@ -749,7 +310,7 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 			fprintf(out, "milter-tarpit %s\n", PACKAGE_VERSION);
 			return CONFIG_DONE;
 		case ':':
-			flag_name(optopt, flag, sizeof(flag));
+			flags_name(optopt, flag, sizeof(flag));
 			fprintf(err, PROG ": %s needs a value; see --help\n", flag);
 			return CONFIG_USAGE;
 		case '?':
@@ -764,7 +325,7 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 				    " --help\n", argv[optind - 1]);
 			return CONFIG_USAGE;
 		default:
-			if (parse_one(cfg, c, optarg, err) < 0)
+			if (flags_apply(cfg, c, optarg, err) < 0)
 				return CONFIG_USAGE;
 		}
 	}
@@ -786,7 +347,7 @@ int
 config_check(const struct config *cfg, FILE *err)
 {
 	int rc = 0;
-	double budget = cfg->milter_timeout - CONFIG_SAFETY_MARGIN;
+	double budget = cfg->milter_timeout - CONFIG_SAFETY_MARGIN, worst;
 
 	if (cfg->ndomains == 0) {
 		fprintf(err, PROG ": no local domains: give -d/--domain"
@@ -813,14 +374,32 @@ config_check(const struct config *cfg, FILE *err)
 		    " give no LDAP URI, bind or TLS option with it\n");
 		rc = -1;
 	}
-	if (cfg->delay + cfg->ldap_timeout > budget) {
+	/*
+	 * Every answer must come before the MTA gives up on us: the longest
+	 * sleep plus a lookup, with a margin. With --keepalive, progress
+	 * messages reset the MTA's clock every few seconds, so only one
+	 * stretch between them (and the lookup) has to fit.
+	 */
+	worst = cfg->keepalive ? CONFIG_KEEPALIVE_EVERY : config_delay_max(cfg);
+	if (worst + cfg->ldap_timeout > budget) {
 		fprintf(err, PROG ": tarpit delay %gs + LDAP timeout %gs = %gs"
 		    " leaves less than a %gs safety margin below the MTA's"
-		    " milter timeout of %gs: lower -T/--delay or"
-		    " -t/--ldap-timeout, or raise -M/--milter-timeout to match"
-		    " Postfix's milter_command_timeout\n", cfg->delay,
-		    cfg->ldap_timeout, cfg->delay + cfg->ldap_timeout,
+		    " milter timeout of %gs: lower -T/--delay, --delay-max or"
+		    " -t/--ldap-timeout, raise -M/--milter-timeout to match"
+		    " Postfix's milter_command_timeout, or give --keepalive\n",
+		    worst, cfg->ldap_timeout, worst + cfg->ldap_timeout,
 		    CONFIG_SAFETY_MARGIN, cfg->milter_timeout);
+		rc = -1;
+	}
+	if (cfg->delay_max > 0 && cfg->delay_max < cfg->delay) {
+		fprintf(err, PROG ": --delay-max %gs is below -T/--delay %gs\n",
+		    cfg->delay_max, cfg->delay);
+		rc = -1;
+	}
+	if (cfg->harvest_score > 0 && cfg->suspect_score > cfg->harvest_score) {
+		fprintf(err, PROG ": --suspect-score %g is above --harvest-score"
+		    " %g: a client would be cut off before it is suspect\n",
+		    cfg->suspect_score, cfg->harvest_score);
 		rc = -1;
 	}
 	return rc;
@@ -867,6 +446,34 @@ config_load_password(struct config *cfg, FILE *err)
 	}
 	cfg->password = strdup(buf);
 	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+/* config_delay_max - the escalation ceiling in force */
+double
+config_delay_max(const struct config *cfg)
+{
+	double fit;
+
+	if (cfg->delay_max > 0)
+		return cfg->delay_max;
+	if (cfg->delay_factor <= 1)
+		return cfg->delay;
+	/* Escalating without a ceiling given: as far as the timeout allows. */
+	fit = cfg->keepalive ? 3600 : cfg->milter_timeout -
+	    CONFIG_SAFETY_MARGIN - cfg->ldap_timeout;
+	return fit > cfg->delay ? fit : cfg->delay;
+}
+
+/* config_is_trusted - is the client address in --trusted-networks */
+int
+config_is_trusted(const struct config *cfg, const struct ipaddr *a)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ntrusted; i++)
+		if (cidr_match(&cfg->trusted[i], a))
+			return 1;
 	return 0;
 }
 
@@ -917,5 +524,6 @@ config_free(struct config *cfg)
 	free(cfg->pidfile);
 	free(cfg->socket_group);
 	free(cfg->stats_file);
+	free(cfg->trusted);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cidr.h"
+
 #define CONFIG_DEFAULT_SOCKET	"unix:/run/milter-tarpit/milter-tarpit.sock"
 #define CONFIG_DEFAULT_FILTER	"(mail=%s)"
 #define CONFIG_DEFAULT_REJECT	"Recipient address rejected: User unknown"
@@ -28,6 +30,7 @@
 #define CONFIG_DEFAULT_CACHE_NEG_TTL	60.0
 #define CONFIG_DEFAULT_CACHE_STALE	3600.0
 #define CONFIG_DEFAULT_CACHE_SIZE	100000
+#define CONFIG_KEEPALIVE_EVERY	10.0	/* progress at least this often */
 
 enum config_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
 
@@ -85,6 +88,26 @@ struct config {
 	char		*socket_group;
 	char		*stats_file;
 	double		stats_interval;
+	/* harvest defence */
+	double		delay_factor;
+	double		delay_max;	/* 0: as much as the margin allows */
+	long		allowance;
+	double		suspect_score;
+	double		harvest_score;
+	long		max_sleepers;
+	long		max_sleepers_net;
+	int		cap_tempfail;	/* --cap-reply 451 */
+	int		exempt_check;	/* --exempt-check yes|no */
+	struct cidr	*trusted;
+	size_t		ntrusted;
+	long		prefix4, prefix6;
+	double		half_life;
+	long		score_table_size;
+	int		dry_run;
+	int		reject_unknown_sender;
+	int		require_auth_local_sender;
+	int		keepalive;
+	int		tarpit_rejected;
 };
 
 /* config_init - fill in the defaults */
@@ -107,6 +130,12 @@ int config_check(const struct config *cfg, FILE *err);
 
 /* config_load_password - read the bind password; 0 ok, -1 (exit 78) */
 int config_load_password(struct config *cfg, FILE *err);
+
+/* config_delay_max - the escalation ceiling in force */
+double config_delay_max(const struct config *cfg);
+
+/* config_is_trusted - is the client address in --trusted-networks */
+int config_is_trusted(const struct config *cfg, const struct ipaddr *a);
 
 /* config_is_local - is domain one of the local domains */
 int config_is_local(const struct config *cfg, const char *domain);

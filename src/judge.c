@@ -49,25 +49,43 @@ reply_append(char *out, size_t outlen, size_t o, const char *s, size_t max)
 	return o;
 }
 
+/* reply_text - the text after the codes, by reason */
+static const char *
+reply_text(const struct config *cfg, const struct judge_result *out)
+{
+	const char *r = out->decision.reason;
+
+	if (strcmp(r, "harvest") == 0)
+		return "Too many unknown recipients from your network; try"
+		    " again later";
+	if (strcmp(r, "tarpit-full") == 0)
+		return "Too busy; try again later";
+	if (strcmp(r, "sender-unknown") == 0)
+		return "Sender address rejected: User unknown";
+	if (strcmp(r, "sender-needs-auth") == 0)
+		return "Sender address rejected: authentication required for"
+		    " this domain";
+	if (out->decision.action == ACTION_TEMPFAIL)
+		return "Temporary lookup failure";
+	if (out->cls == RCPT_BAD_SYNTAX)
+		return "Bad recipient address syntax";
+	return cfg->reject_text;
+}
+
 /* build_reply - "<addr>: text" (or only the text) into out->reply */
 static void
-build_reply(const struct config *cfg, const char *shown, struct judge_result *out)
+build_reply(const struct config *cfg, const char *shown,
+    struct judge_result *out)
 {
-	const char *text;
+	const char *text = reply_text(cfg, out);
 	size_t o = 0;
 
-	switch (out->decision.action) {
-	case ACTION_ACCEPT:
+	if (out->decision.action == ACTION_ACCEPT) {
 		out->reply[0] = '\0';
 		return;
-	case ACTION_TEMPFAIL:
-		text = "Temporary lookup failure";
-		break;
-	default:
-		text = out->cls == RCPT_BAD_SYNTAX ?
-		    "Bad recipient address syntax" : cfg->reject_text;
 	}
-	if (out->cls != RCPT_BAD_SYNTAX) {
+	if (shown[0] && out->decision.action != ACTION_DISCONNECT &&
+	    strcmp(out->decision.reason, "tarpit-full") != 0) {
 		out->reply[o++] = '<';
 		o = reply_append(out->reply, sizeof(out->reply), o, shown,
 		    REPLY_ADDR_MAX);
@@ -76,9 +94,38 @@ build_reply(const struct config *cfg, const char *shown, struct judge_result *ou
 	reply_append(out->reply, sizeof(out->reply), o, text, JUDGE_REPLY_MAX);
 }
 
-/* classify - everything but the policy: what kind of recipient is this */
+/* judge_policy - the policy settings of cfg */
+void
+judge_policy(const struct config *cfg, struct policy_config *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->delay = cfg->delay;
+	pc->factor = cfg->delay_factor;
+	pc->delay_max = config_delay_max(cfg);
+	pc->allowance = (unsigned)cfg->allowance;
+	pc->suspect_score = cfg->suspect_score;
+	pc->harvest_score = cfg->harvest_score;
+	pc->cap_total = (unsigned)cfg->max_sleepers;
+	pc->cap_net = (unsigned)cfg->max_sleepers_net;
+	pc->cap_tempfail = cfg->cap_tempfail;
+	pc->exempt_check = cfg->exempt_check;
+}
+
+/* local_class - postmaster, non-local, or -1: a recipient to look up */
+static int
+local_class(const struct config *cfg, const struct addr *a)
+{
+	if (addr_is_postmaster(a) &&
+	    (a->domain[0] == '\0' || config_is_local(cfg, a->domain)))
+		return RCPT_POSTMASTER;
+	if (a->domain[0] == '\0' || !config_is_local(cfg, a->domain))
+		return RCPT_NONLOCAL;
+	return -1;
+}
+
+/* lookup - ask the directory (user+tag and user in one query) */
 static enum rcpt_class
-classify(const struct config *cfg, struct directory *dir, const struct addr *a,
+lookup(const struct config *cfg, struct directory *dir, const struct addr *a,
     struct judge_result *out)
 {
 	struct addr alts[DIR_ALTS_MAX];
@@ -86,13 +133,6 @@ classify(const struct config *cfg, struct directory *dir, const struct addr *a,
 	size_t n = 1;
 	enum dir_result r;
 
-	if (addr_is_postmaster(a) &&
-	    (a->domain[0] == '\0' || config_is_local(cfg, a->domain)))
-		return RCPT_POSTMASTER;
-	if (a->domain[0] == '\0' || !config_is_local(cfg, a->domain))
-		return RCPT_NONLOCAL;
-
-	/* user+tag exists when user does: both in one query, one timeout. */
 	alts[0] = *a;
 	if (addr_strip_extension(a, cfg->delimiters, &alts[1]))
 		n = 2;
@@ -112,26 +152,94 @@ classify(const struct config *cfg, struct directory *dir, const struct addr *a,
 	}
 }
 
+/* policy_in - the policy's view of the session */
+static void
+policy_in(const struct judge_session *s, struct policy_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->authenticated = s->authenticated;
+	in->trusted = s->trusted;
+	in->unknowns = s->unknowns;
+	in->score = s->score;
+	in->asleep_total = s->asleep_total;
+	in->asleep_net = s->asleep_net;
+}
+
 /* judge_recipient - judge rcpt for a session; never fails */
 void
 judge_recipient(const struct config *cfg, struct directory *dir,
-    const char *rcpt, int authenticated, struct judge_result *out)
+    const char *rcpt, const struct judge_session *s, struct judge_result *out)
 {
-	struct policy_config pc = { cfg->delay };
+	struct policy_config pc;
 	struct policy_input in;
 	struct addr a;
 	const char *why = NULL;
+	int cls;
 
 	memset(out, 0, sizeof(*out));
 	out->cache = "-";
+	judge_policy(cfg, &pc);
+	policy_in(s, &in);
 	if (addr_parse(rcpt, &a, &why) != ADDR_OK) {
 		in.cls = RCPT_BAD_SYNTAX;
 		util_strlcpy(out->error, why, sizeof(out->error));
+		a.full[0] = '\0';
+	} else if ((cls = local_class(cfg, &a)) >= 0) {
+		in.cls = (enum rcpt_class)cls;
+	} else if (s->mta_rejected) {
+		in.cls = RCPT_UNKNOWN;	/* Postfix said so: no lookup */
+	} else if (policy_before_lookup(&pc, &in, &out->decision)) {
+		out->cls = RCPT_UNKNOWN;	/* not looked up: no telling */
+		build_reply(cfg, a.full, out);
+		return;
 	} else {
-		in.cls = classify(cfg, dir, &a, out);
+		in.cls = lookup(cfg, dir, &a, out);
 	}
-	in.authenticated = authenticated;
 	out->cls = in.cls;
 	policy_decide(&pc, &in, &out->decision);
-	build_reply(cfg, in.cls == RCPT_BAD_SYNTAX ? "" : a.full, out);
+	build_reply(cfg, a.full, out);
+}
+
+/* judge_sender - the optional MAIL FROM checks; accept if none applies */
+void
+judge_sender(const struct config *cfg, struct directory *dir,
+    const char *sender, const struct judge_session *s,
+    struct judge_result *out)
+{
+	struct policy_config pc;
+	struct policy_input in;
+	struct addr a;
+
+	memset(out, 0, sizeof(*out));
+	out->cache = "-";
+	out->decision.action = ACTION_ACCEPT;
+	out->decision.rcode = "250";
+	out->decision.reason = "sender-ok";
+	if (s->authenticated || s->trusted ||
+	    addr_parse(sender, &a, NULL) != ADDR_OK || a.domain[0] == '\0' ||
+	    !config_is_local(cfg, a.domain))
+		return;		/* <> or a foreign sender: nothing to check */
+	if (cfg->require_auth_local_sender) {
+		out->decision.action = ACTION_REJECT;
+		out->decision.rcode = "550";
+		out->decision.xcode = "5.7.1";
+		out->decision.reason = "sender-needs-auth";
+		build_reply(cfg, a.full, out);
+		return;
+	}
+	if (!cfg->reject_unknown_sender)
+		return;
+	judge_policy(cfg, &pc);
+	policy_in(s, &in);
+	in.cls = lookup(cfg, dir, &a, out);
+	out->cls = in.cls;
+	policy_decide(&pc, &in, &out->decision);
+	if (in.cls == RCPT_UNKNOWN && out->decision.action == ACTION_REJECT) {
+		out->decision.xcode = "5.1.0";
+		out->decision.reason = "sender-unknown";
+	} else if (out->decision.action == ACTION_ACCEPT) {
+		out->decision.reason = "sender-ok";
+		out->decision.delay = 0;
+	}
+	build_reply(cfg, a.full, out);
 }

@@ -26,13 +26,33 @@ struct judge_result {
 	int		looked_up;	/* the directory was asked */
 	double		lookup_seconds;
 	const char	*cache;		/* how the cache answered, or "-" */
+	double		score;		/* client network's score after it */
 	char		filter[1024];	/* what the directory was asked */
 	char		error[512];	/* directory or syntax problem */
 	char		reply[JUDGE_REPLY_MAX];	/* text for smfi_setreply */
 };
 
+/* What the daemon knows of the session when a recipient arrives. */
+struct judge_session {
+	int		authenticated;	/* {auth_authen} set */
+	int		trusted;	/* client in --trusted-networks */
+	unsigned	unknowns;	/* unknown recipients so far */
+	double		score;		/* client network's score now */
+	unsigned	asleep_total;	/* sessions asleep in the tarpit */
+	unsigned	asleep_net;	/* ... of the client's network */
+	int		mta_rejected;	/* Postfix rejected it already */
+};
+
 /* judge_recipient - judge rcpt for a session; never fails */
 void judge_recipient(const struct config *cfg, struct directory *dir,
-    const char *rcpt, int authenticated, struct judge_result *out);
+    const char *rcpt, const struct judge_session *s, struct judge_result *out);
+
+/* judge_sender - the optional MAIL FROM checks; accept if none applies */
+void judge_sender(const struct config *cfg, struct directory *dir,
+    const char *sender, const struct judge_session *s,
+    struct judge_result *out);
+
+/* judge_policy - the policy settings of cfg */
+void judge_policy(const struct config *cfg, struct policy_config *pc);
 
 #endif

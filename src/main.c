@@ -31,6 +31,7 @@
 #include "milter.h"
 #include "query.h"
 #include "runtime.h"
+#include "score.h"
 #include "stats.h"
 #include "tarpit.h"
 #include "util.h"
@@ -189,6 +190,7 @@ static int
 serve(struct runtime *rt, int argc, char **argv)
 {
 	static struct config fixed;	/* process options, for the threads */
+	struct score_table *scores;
 	struct config *cfg = &rt->cfg;
 	sigset_t usr1;		/* the signals threads wait for */
 	char err[512];
@@ -202,7 +204,10 @@ serve(struct runtime *rt, int argc, char **argv)
 	if (daemon_user_check(cfg->user, cfg->group, cfg->socket_group, err,
 	    sizeof(err)) < 0)
 		return fail(rt, EX_CONFIG, err);
-	if (milter_register() < 0)
+	if ((scores = score_new((size_t)cfg->score_table_size,
+	    cfg->half_life)) == NULL)
+		return fail(rt, EX_OSERR, "out of memory for the client table");
+	if (milter_register(scores, cfg->tarpit_rejected) < 0)
 		return fail(rt, EX_SOFTWARE, "smfi_register failed");
 	if (daemon_socket_prepare(cfg->socket, err, sizeof(err)) < 0)
 		return fail(rt, EX_UNAVAILABLE, err);

@@ -29,7 +29,9 @@
 #include "judge.h"
 #include "log.h"
 #include "milter.h"
+#include "cidr.h"
 #include "runtime.h"
+#include "score.h"
 #include "stats.h"
 #include "tarpit.h"
 #include "util.h"
@@ -38,9 +40,20 @@
 #define SHOW_MAX 520
 
 struct conn_ctx {
-	char	client[INET6_ADDRSTRLEN + 1];
-	char	*sender;		/* as given at MAIL FROM, or NULL */
+	char		client[INET6_ADDRSTRLEN + 1];
+	struct ipaddr	addr;		/* family 0 if not IP */
+	char		net[INET6_ADDRSTRLEN + 8];	/* score key, or "" */
+	char		*sender;	/* as given at MAIL FROM, or NULL */
+	unsigned	unknowns;	/* unknown recipients this session */
 };
+
+static struct score_table *milter_scores;	/* process-wide, locks inside */
+
+static void count_decision(const struct judge_result *res);
+static void log_decision(SMFICTX *ctx, const struct config *cfg,
+    struct conn_ctx *cc, const char *auth, const char *rcpt,
+    const struct judge_result *res, double slept);
+static int milter_rcpt_rej;			/* --tarpit-rejected at start */
 
 static unsigned milter_running;		/* atomic */
 
@@ -104,6 +117,8 @@ mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	(void)f3;
 	*pf0 = 0;		/* we never modify a message */
 	*pf1 = f1 & skip;
+	if (milter_rcpt_rej)
+		*pf1 |= f1 & SMFIP_RCPT_REJ;	/* see Postfix's rejects too */
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;
@@ -130,29 +145,174 @@ mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		    cc->client, sizeof(cc->client));
 	else
 		util_strlcpy(cc->client, "local", sizeof(cc->client));
+	if (cidr_addr_parse(cc->client, &cc->addr) < 0)
+		cc->addr.family = 0;
 	return SMFIS_CONTINUE;
 }
 
-/* mt_envfrom - remember the sender of this transaction */
+/* session - what the policy needs to know of this session now */
+static void
+session(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
+    const char **authp, struct judge_session *s)
+{
+	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+
+	memset(s, 0, sizeof(*s));
+	*authp = auth && *auth ? auth : NULL;
+	s->authenticated = *authp != NULL;
+	s->trusted = cc->addr.family && config_is_trusted(cfg, &cc->addr);
+	s->unknowns = cc->unknowns;
+	if (cc->net[0] == '\0' && cc->addr.family)
+		cidr_key(&cc->addr, (int)cfg->prefix4, (int)cfg->prefix6,
+		    cc->net, sizeof(cc->net));
+	if (cc->net[0] && milter_scores)
+		s->score = score_get(milter_scores, cc->net, util_now(),
+		    &s->asleep_net);
+	s->asleep_total = tarpit_sleepers();
+}
+
+/* progress - keep-alive: tell the MTA we are still working */
+static void
+progress(void *ctx)
+{
+	smfi_progress((SMFICTX *)ctx);
+}
+
+/*
+ * tarpit - sleep for the decision within the caps; 0 if slept, -1 if a
+ * cap was full (the caller answers with the cap reply instead)
+ */
+static int
+tarpit(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
+    double delay, double *slept)
+{
+	struct tarpit_opts o = { 0 };
+	double s;
+
+	if (cc->net[0] && milter_scores && !score_sleep_enter(milter_scores,
+	    cc->net, (unsigned)cfg->max_sleepers_net, util_now()))
+		return -1;
+	o.cap = (unsigned)cfg->max_sleepers;
+	if (cfg->keepalive) {
+		o.every = CONFIG_KEEPALIVE_EVERY;
+		o.progress = progress;
+		o.arg = ctx;
+	}
+	stats_tarpit_enter();
+	s = tarpit_sleep(delay, &o);
+	stats_tarpit_leave(s < 0 ? 0 : s);
+	if (cc->net[0] && milter_scores)
+		score_sleep_leave(milter_scores, cc->net);
+	if (s < 0)
+		return -1;
+	*slept = s;
+	return 0;
+}
+
+/* answer - turn a decision into the libmilter status and reply */
+static sfsistat
+answer(SMFICTX *ctx, const struct config *cfg, const struct judge_result *res)
+{
+	sfsistat rc;
+
+	if (cfg->dry_run)
+		return SMFIS_CONTINUE;
+	switch (res->decision.action) {
+	case ACTION_ACCEPT:
+		return SMFIS_CONTINUE;
+	case ACTION_REJECT:
+		rc = SMFIS_REJECT;
+		break;
+	default:		/* tempfail, or 421: Postfix then disconnects */
+		rc = SMFIS_TEMPFAIL;
+	}
+	if (smfi_setreply(ctx, (char *)res->decision.rcode,
+	    (char *)res->decision.xcode, (char *)res->reply) != MI_SUCCESS)
+		log_warnx("smfi_setreply failed; the MTA sends its default reply");
+	return rc;
+}
+
+/*
+ * judge_and_wait - the shared part of MAIL and RCPT: run the decision,
+ * keep the score, sleep within the caps; returns the time slept
+ */
+static double
+judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
+    const struct judge_session *s, struct judge_result *res)
+{
+	struct policy_config pc;
+	double slept = 0;
+
+	count_decision(res);
+	if (res->cls == RCPT_UNKNOWN && res->looked_up + s->mta_rejected &&
+	    !s->authenticated && !s->trusted) {
+		cc->unknowns++;
+		if (cc->net[0] && milter_scores)
+			res->score = score_add(milter_scores, cc->net, 1,
+			    util_now());
+	} else {
+		res->score = s->score;
+	}
+	if (res->decision.delay > 0 && !cfg->dry_run &&
+	    tarpit(ctx, cfg, cc, res->decision.delay, &slept) < 0) {
+		judge_policy(cfg, &pc);
+		policy_capped(&pc, &res->decision);
+		res->reply[0] = '\0';
+		util_strlcpy(res->reply, "Too busy; try again later",
+		    sizeof(res->reply));
+	}
+	return slept;
+}
+
+/* mt_envfrom - remember the sender; the optional sender checks */
 static sfsistat
 mt_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn_ctx *cc = conn_get(ctx);
+	struct judge_session s;
+	struct judge_result res;
+	const char *auth;
+	struct runtime *rt;
+	double slept;
+	sfsistat rc;
 
 	if (cc == NULL)
 		return SMFIS_TEMPFAIL;
 	free(cc->sender);
 	cc->sender = argv && argv[0] ? strndup(argv[0], SENDER_MAX) : NULL;
-	return SMFIS_CONTINUE;
+	if (cc->sender == NULL || (rt = runtime_acquire()) == NULL)
+		return SMFIS_CONTINUE;
+	if (!rt->cfg.reject_unknown_sender &&
+	    !rt->cfg.require_auth_local_sender) {
+		runtime_release(rt);
+		return SMFIS_CONTINUE;
+	}
+	__atomic_add_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
+	session(ctx, &rt->cfg, cc, &auth, &s);
+	judge_sender(&rt->cfg, &rt->dir, cc->sender, &s, &res);
+	if (strcmp(res.decision.reason, "sender-ok") == 0) {
+		runtime_release(rt);
+		__atomic_sub_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
+		return SMFIS_CONTINUE;
+	}
+	slept = judge_and_wait(ctx, &rt->cfg, cc, &s, &res);
+	log_decision(ctx, &rt->cfg, cc, auth, NULL, &res, slept);
+	rc = answer(ctx, &rt->cfg, &res);
+	runtime_release(rt);
+	__atomic_sub_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
+	return rc;
 }
 
-/* log_decision - the one key=value line per recipient */
+/* log_decision - the one key=value line per recipient (or sender) */
 static void
-log_decision(SMFICTX *ctx, struct conn_ctx *cc, const char *auth,
-    const char *rcpt, const struct judge_result *res, double slept)
+log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
+    const char *auth, const char *rcpt, const struct judge_result *res,
+    double slept)
 {
 	char from[SHOW_MAX * 4], to[SHOW_MAX * 4], who[256], err[1024];
+	char extra[128];
 	const char *qid = smfi_getsymval(ctx, "i");
+	size_t n;
 
 	show_addr(cc->sender, from, sizeof(from));
 	show_addr(rcpt, to, sizeof(to));
@@ -164,11 +324,20 @@ log_decision(SMFICTX *ctx, struct conn_ctx *cc, const char *auth,
 		util_log_escape(res->error, esc, sizeof(esc), 1);
 		snprintf(err, sizeof(err), " error=\"%s\"", esc);
 	}
-	log_info("qid=%s client=%s auth=%s from=<%s> rcpt=<%s> action=%s"
-	    " code=%s delay=%.3f reason=%s lookup=%.3f cache=%s%s",
-	    qid && *qid ? qid : "-", cc->client, who, from, to,
+	n = (size_t)snprintf(extra, sizeof(extra), "%s%s",
+	    cc->net[0] ? " net=" : "", cc->net);
+	if (res->score > 0 && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    " score=%.2f", res->score);
+	if (cfg->dry_run && n < sizeof(extra))
+		snprintf(extra + n, sizeof(extra) - n, " dry_run=yes");
+	log_info("qid=%s client=%s auth=%s from=<%s> rcpt=%s%s%s action=%s"
+	    " code=%s delay=%.3f reason=%s lookup=%.3f cache=%s%s%s",
+	    qid && *qid ? qid : "-", cc->client, who, from,
+	    rcpt ? "<" : "-", rcpt ? to : "", rcpt ? ">" : "",
 	    policy_action_name(res->decision.action), res->decision.rcode,
-	    slept, res->decision.reason, res->lookup_seconds, res->cache, err);
+	    slept, res->decision.reason, res->lookup_seconds, res->cache,
+	    extra, err);
 }
 
 /* count_decision - the statistics of one recipient */
@@ -204,43 +373,26 @@ static sfsistat
 mt_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn_ctx *cc = conn_get(ctx);
+	struct judge_session s;
 	struct judge_result res;
-	const char *auth, *rcpt = argv ? argv[0] : NULL;
+	const char *auth, *rcpt = argv ? argv[0] : NULL, *mailer;
 	struct runtime *rt;
-	double slept = 0;
+	double slept;
 	sfsistat rc;
 
 	if (cc == NULL || (rt = runtime_acquire()) == NULL)
 		return SMFIS_TEMPFAIL;
 	__atomic_add_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
-	auth = smfi_getsymval(ctx, "{auth_authen}");
-	if (auth && *auth == '\0')
-		auth = NULL;
-
-	judge_recipient(&rt->cfg, &rt->dir, rcpt ? rcpt : "", auth != NULL,
-	    &res);
-	runtime_release(rt);	/* the sleep and the reply need neither */
-	count_decision(&res);
-	if (res.decision.delay > 0) {
-		stats_tarpit_enter();
-		slept = tarpit_sleep(res.decision.delay);
-		stats_tarpit_leave(slept);
-	}
-	log_decision(ctx, cc, auth, rcpt, &res, slept);
-
-	switch (res.decision.action) {
-	case ACTION_ACCEPT:
-		rc = SMFIS_CONTINUE;
-		break;
-	case ACTION_REJECT:
-		rc = SMFIS_REJECT;
-		break;
-	default:
-		rc = SMFIS_TEMPFAIL;
-	}
-	if (rc != SMFIS_CONTINUE && smfi_setreply(ctx, (char *)res.decision.rcode,
-	    (char *)res.decision.xcode, res.reply) != MI_SUCCESS)
-		log_warnx("smfi_setreply failed; the MTA sends its default reply");
+	session(ctx, &rt->cfg, cc, &auth, &s);
+	mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
+	s.mta_rejected = rt->cfg.tarpit_rejected && mailer &&
+	    strcmp(mailer, "error") == 0;
+	judge_recipient(&rt->cfg, &rt->dir, rcpt ? rcpt : "", &s, &res);
+	slept = judge_and_wait(ctx, &rt->cfg, cc, &s, &res);
+	log_decision(ctx, &rt->cfg, cc, auth, rcpt, &res, slept);
+	/* Postfix has rejected this one itself; it only waited for us. */
+	rc = s.mta_rejected ? SMFIS_CONTINUE : answer(ctx, &rt->cfg, &res);
+	runtime_release(rt);
 	__atomic_sub_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
 	return rc;
 }
@@ -281,7 +433,7 @@ mt_close(SMFICTX *ctx)
 
 /* milter_register - register the callbacks; 0 ok, -1 failure */
 int
-milter_register(void)
+milter_register(struct score_table *scores, int rcpt_rej)
 {
 	static struct smfiDesc desc = {
 		.xxfi_name = "milter-tarpit",
@@ -296,5 +448,7 @@ milter_register(void)
 		.xxfi_negotiate = mt_negotiate,
 	};
 
+	milter_scores = scores;
+	milter_rcpt_rej = rcpt_rej;
 	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
 }

@@ -12,8 +12,10 @@
 #ifndef MT_MILTER_H
 #define MT_MILTER_H
 
+struct score_table;
+
 /* milter_register - register the callbacks; 0 ok, -1 failure */
-int milter_register(void);
+int milter_register(struct score_table *scores, int rcpt_rej);
 
 /* milter_busy - RCPT callbacks running right now */
 unsigned milter_busy(void);

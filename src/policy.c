@@ -4,22 +4,35 @@
  * SUMMARY
  *	the decision table: what a recipient gets, and after how long
  * DESCRIPTION
- *	    directory says   anonymous               authenticated
- *	    exists           accept, no delay        accept, no delay
+ *	    directory says   anonymous               authenticated / trusted
+ *	    exists           accept                  accept
  *	    no such entry    delay, then 550 5.1.1   550 5.1.1, no delay
- *	    error            451 4.3.0, no delay     451 4.3.0, no delay
+ *	    error            451 4.3.0               451 4.3.0
  *
  *	Only a definite "no such entry" can give a 5xx; anything we could
  *	not verify is a tempfail, so no mail is ever lost to a sick
  *	directory. Recipients we do not check pass untouched.
+ *
+ *	The delay for the n-th unknown recipient of an anonymous session is
+ *	min(delay * factor^(n-1), delay_max), where n also counts the client
+ *	network's score, so a client that probed before starts higher. The
+ *	first "allowance" unknowns of a clean session cost nothing.
+ *
+ *	A suspect client (score, or unknowns in this session, at or above
+ *	suspect_score) gets the same delay on every answer, valid ones too,
+ *	so the time an answer takes tells nothing. At harvest_score it gets
+ *	421 and Postfix closes the connection. Past a cap on sleeping
+ *	sessions, a checked recipient gets 421 (or 451) at once, whatever
+ *	it is, so the answer tells nothing either.
  */
 #include "autoconfig.h"
 
+#include <math.h>
 #include <stddef.h>
 
 #include "policy.h"
 
-/* policy_action_name - "accept", "reject" or "tempfail" */
+/* policy_action_name - "accept", "reject", "tempfail" or "disconnect" */
 const char *
 policy_action_name(enum policy_action a)
 {
@@ -30,8 +43,82 @@ policy_action_name(enum policy_action a)
 		return "reject";
 	case ACTION_TEMPFAIL:
 		return "tempfail";
+	case ACTION_DISCONNECT:
+		return "disconnect";
 	}
 	return "?";
+}
+
+/* set - fill a decision */
+static void
+set(struct decision *out, enum policy_action a, const char *rcode,
+    const char *xcode, const char *reason)
+{
+	out->action = a;
+	out->rcode = rcode;
+	out->xcode = xcode;
+	out->reason = reason;
+	out->delay = 0;
+}
+
+/* exempt - authenticated or trusted: never delayed */
+static int
+exempt(const struct policy_input *in)
+{
+	return in->authenticated || in->trusted;
+}
+
+/* suspect - has this client earned a delay on every answer */
+static int
+suspect(const struct policy_config *cfg, const struct policy_input *in)
+{
+	return cfg->suspect_score > 0 && (in->score >= cfg->suspect_score ||
+	    (double)in->unknowns >= cfg->suspect_score);
+}
+
+/* schedule - the delay for the next unknown recipient of this client */
+static double
+schedule(const struct policy_config *cfg, const struct policy_input *in)
+{
+	double n = (double)in->unknowns + floor(in->score), d;
+
+	if (cfg->delay <= 0)
+		return 0;
+	d = cfg->delay * pow(cfg->factor > 1 ? cfg->factor : 1, n);
+	return d < cfg->delay_max || cfg->delay_max <= 0 ? d : cfg->delay_max;
+}
+
+/* policy_capped - the immediate answer past a tarpit cap */
+void
+policy_capped(const struct policy_config *cfg, struct decision *out)
+{
+	if (cfg->cap_tempfail)
+		set(out, ACTION_TEMPFAIL, "451", "4.7.1", "tarpit-full");
+	else
+		set(out, ACTION_DISCONNECT, "421", "4.7.0", "tarpit-full");
+}
+
+/* policy_before_lookup - a decision that needs no lookup; 1 if filled */
+int
+policy_before_lookup(const struct policy_config *cfg,
+    const struct policy_input *in, struct decision *out)
+{
+	if (exempt(in)) {
+		if (cfg->exempt_check)
+			return 0;
+		set(out, ACTION_ACCEPT, "250", NULL, "exempt");
+		return 1;
+	}
+	if (cfg->harvest_score > 0 && in->score >= cfg->harvest_score) {
+		set(out, ACTION_DISCONNECT, "421", "4.7.0", "harvest");
+		return 1;
+	}
+	if ((cfg->cap_total && in->asleep_total >= cfg->cap_total) ||
+	    (cfg->cap_net && in->asleep_net >= cfg->cap_net)) {
+		policy_capped(cfg, out);
+		return 1;
+	}
+	return 0;
 }
 
 /* policy_decide - apply the decision table */
@@ -39,14 +126,9 @@ void
 policy_decide(const struct policy_config *cfg, const struct policy_input *in,
     struct decision *out)
 {
-	out->action = ACTION_ACCEPT;
-	out->rcode = "250";
-	out->xcode = NULL;
-	out->delay = 0;
-
+	set(out, ACTION_ACCEPT, "250", NULL, "exists");
 	switch (in->cls) {
 	case RCPT_EXISTS:
-		out->reason = "exists";
 		break;
 	case RCPT_NONLOCAL:
 		out->reason = "non-local";
@@ -55,25 +137,27 @@ policy_decide(const struct policy_config *cfg, const struct policy_input *in,
 		out->reason = "postmaster";
 		break;
 	case RCPT_UNKNOWN:
-		out->action = ACTION_REJECT;
-		out->rcode = "550";
-		out->xcode = "5.1.1";
-		out->reason = "unknown";
-		if (!in->authenticated && cfg->delay > 0)
-			out->delay = cfg->delay;
-		break;
+		set(out, ACTION_REJECT, "550", "5.1.1", "unknown");
+		if (exempt(in))
+			return;
+		if (cfg->harvest_score > 0 &&
+		    in->score + 1 >= cfg->harvest_score) {
+			set(out, ACTION_DISCONNECT, "421", "4.7.0", "harvest");
+			return;
+		}
+		if (in->unknowns < cfg->allowance && !suspect(cfg, in))
+			return;
+		out->delay = schedule(cfg, in);
+		return;
 	case RCPT_BAD_SYNTAX:
-		out->action = ACTION_REJECT;
-		out->rcode = "501";
-		out->xcode = "5.1.3";
-		out->reason = "bad-address";
+		set(out, ACTION_REJECT, "501", "5.1.3", "bad-address");
 		break;
 	case RCPT_LOOKUP_FAILED:
 	default:
-		out->action = ACTION_TEMPFAIL;
-		out->rcode = "451";
-		out->xcode = "4.3.0";
-		out->reason = "directory-error";
+		set(out, ACTION_TEMPFAIL, "451", "4.3.0", "directory-error");
 		break;
 	}
+	/* Every other answer to a suspect client takes as long. */
+	if (!exempt(in) && suspect(cfg, in))
+		out->delay = schedule(cfg, in);
 }

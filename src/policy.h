@@ -5,8 +5,11 @@
  *	the decision table: what a recipient gets, and after how long
  * DESCRIPTION
  *	A pure function of the recipient's class (what the directory said),
- *	the session (anonymous or authenticated) and the configuration. No
- *	libmilter, no LDAP, no clock: every rule is unit-tested directly.
+ *	the session (anonymous, authenticated or trusted; unknown recipients
+ *	so far), the client network's score and the tarpit's occupancy, and
+ *	the configuration. No libmilter, no LDAP, no clock: the caller passes
+ *	the score already decayed to "now", so every rule is unit-tested
+ *	directly.
  */
 #ifndef MT_POLICY_H
 #define MT_POLICY_H
@@ -23,31 +26,58 @@ enum rcpt_class {
 enum policy_action {
 	ACTION_ACCEPT,
 	ACTION_REJECT,
-	ACTION_TEMPFAIL
+	ACTION_TEMPFAIL,
+	ACTION_DISCONNECT	/* 421: Postfix closes the connection */
 };
 
 struct policy_config {
-	double	delay;		/* tarpit seconds; 0 = off */
+	double		delay;		/* base tarpit seconds; 0 = off */
+	double		factor;		/* escalation per unknown; 1 = fixed */
+	double		delay_max;	/* escalation ceiling */
+	unsigned	allowance;	/* unknowns per session without delay */
+	double		suspect_score;	/* delay every answer from here; 0 off */
+	double		harvest_score;	/* 421 from here; 0 off */
+	unsigned	cap_total;	/* sessions asleep at once; 0 no cap */
+	unsigned	cap_net;	/* ... per client network; 0 no cap */
+	int		cap_tempfail;	/* past a cap: 451 instead of 421 */
+	int		exempt_check;	/* trusted/auth: still checked */
 };
 
 struct policy_input {
 	enum rcpt_class	cls;
 	int		authenticated;
+	int		trusted;	/* client in --trusted-networks */
+	unsigned	unknowns;	/* unknown recipients earlier in session */
+	double		score;		/* client network's score, decayed */
+	unsigned	asleep_total;	/* sessions asleep now */
+	unsigned	asleep_net;	/* ... of this client network */
 };
 
 struct decision {
 	enum policy_action action;
-	const char	*rcode;		/* "250", "550", "451", "501" */
+	const char	*rcode;		/* "250", "550", "451", "501", "421" */
 	const char	*xcode;		/* enhanced status code or NULL */
 	double		delay;		/* seconds to sleep before answering */
 	const char	*reason;	/* log token */
 };
 
+/*
+ * policy_before_lookup - a decision that needs no lookup (a client over
+ * the harvest threshold, a full tarpit, an exempt session that is not
+ * checked); 1 if out was filled, 0 if the recipient must be looked up.
+ * in->cls is not read.
+ */
+int policy_before_lookup(const struct policy_config *cfg,
+    const struct policy_input *in, struct decision *out);
+
 /* policy_decide - apply the decision table */
 void policy_decide(const struct policy_config *cfg,
     const struct policy_input *in, struct decision *out);
 
-/* policy_action_name - "accept", "reject" or "tempfail" */
+/* policy_capped - the immediate answer past a tarpit cap */
+void policy_capped(const struct policy_config *cfg, struct decision *out);
+
+/* policy_action_name - "accept", "reject", "tempfail" or "disconnect" */
 const char *policy_action_name(enum policy_action a);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "cidr.h"
 #include "daemon.h"
 #include "backend.h"
 #include "judge.h"
@@ -61,6 +62,16 @@ print_rule(FILE *out, const struct config *cfg, const struct judge_result *r,
 		fprintf(out, "not in a local domain (-d), so not checked\n");
 	else if (strcmp(reason, "postmaster") == 0)
 		fprintf(out, "postmaster is always accepted (RFC 5321)\n");
+	else if (strcmp(reason, "harvest") == 0)
+		fprintf(out, "the client network's score %.2f reached"
+		    " --harvest-score, so 421 and the connection closes\n",
+		    r->score);
+	else if (strcmp(reason, "tarpit-full") == 0)
+		fprintf(out, "the tarpit is full (--max-sleepers), so an"
+		    " immediate answer that tells nothing\n");
+	else if (strcmp(reason, "exempt") == 0)
+		fprintf(out, "trusted or authenticated, and --exempt-check no:"
+		    " not checked\n");
 	else if (strcmp(reason, "directory-error") == 0)
 		fprintf(out, "the directory could not answer (%s), so a"
 		    " temporary failure, never a 5xx\n", r->error);
@@ -72,10 +83,16 @@ print_rule(FILE *out, const struct config *cfg, const struct judge_result *r,
 int
 query_run(const struct config *cfg, struct directory *dir, FILE *out)
 {
+	struct judge_session s = { 0 };
 	struct judge_result r;
+	struct ipaddr ip;
 	int authenticated = cfg->query_auth != NULL;
 
-	judge_recipient(cfg, dir, cfg->query, authenticated, &r);
+	s.authenticated = authenticated;
+	s.trusted = cfg->query_client &&
+	    cidr_addr_parse(cfg->query_client, &ip) == 0 &&
+	    config_is_trusted(cfg, &ip);
+	judge_recipient(cfg, dir, cfg->query, &s, &r);
 	fprintf(out, "address:  %s\n", cfg->query);
 	fprintf(out, "session:  %s%s, client %s, sender <%s>\n",
 	    authenticated ? "authenticated as " : "anonymous",

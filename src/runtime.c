@@ -107,6 +107,12 @@ fixed_changed(const struct config *o, const struct config *n)
 	if (!same(o->stats_file, n->stats_file) ||
 	    o->stats_interval != n->stats_interval)
 		return "stats-file/stats-interval";
+	if (o->prefix4 != n->prefix4 || o->prefix6 != n->prefix6 ||
+	    o->half_life != n->half_life ||
+	    o->score_table_size != n->score_table_size)
+		return "ipv4-prefix/ipv6-prefix/score-half-life/score-table-size";
+	if (o->tarpit_rejected != n->tarpit_rejected)
+		return "tarpit-rejected";
 	return NULL;
 }
 

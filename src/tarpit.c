@@ -36,28 +36,57 @@ tarpit_init(void)
 	pthread_condattr_destroy(&attr);
 }
 
-/* tarpit_sleep - sleep up to seconds; returns the time slept */
-double
-tarpit_sleep(double seconds)
+/* deadline - monotonic seconds to an absolute timespec */
+static struct timespec
+deadline(double t)
 {
-	struct timespec deadline;
-	double start = util_now();
-	double end = start + seconds;
-	int rc = 0;
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/*
+ * tarpit_sleep - sleep up to seconds; returns the time slept, or -1 at
+ * once if o->cap sleepers are asleep already
+ */
+double
+tarpit_sleep(double seconds, const struct tarpit_opts *o)
+{
+	double start = util_now(), end = start + seconds, next;
+	struct timespec ts;
+	int rc;
 
 	if (seconds <= 0)
 		return 0;
 	pthread_once(&tarpit_once, tarpit_init);
-	deadline.tv_sec = (time_t)end;
-	deadline.tv_nsec = (long)((end - (double)deadline.tv_sec) * 1e9);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&tarpit_mu);
+	if (o && o->cap && tarpit_count >= o->cap) {
+		pthread_mutex_unlock(&tarpit_mu);
+		return -1;
+	}
 	tarpit_count++;
-	while (!tarpit_stopped && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&tarpit_cv, &tarpit_mu, &deadline);
+	while (!tarpit_stopped) {
+		next = end;
+		if (o && o->every > 0 && start + o->every < end)
+			next = util_now() + o->every < end ?
+			    util_now() + o->every : end;
+		ts = deadline(next);
+		rc = 0;
+		while (!tarpit_stopped && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&tarpit_cv, &tarpit_mu, &ts);
+		if (tarpit_stopped || next >= end)
+			break;
+		/* Keep the MTA waiting: progress, without the lock held. */
+		pthread_mutex_unlock(&tarpit_mu);
+		o->progress(o->arg);
+		pthread_mutex_lock(&tarpit_mu);
+	}
 	tarpit_count--;
 	pthread_mutex_unlock(&tarpit_mu);
 	return util_now() - start;

@@ -11,8 +11,19 @@
 #ifndef MT_TARPIT_H
 #define MT_TARPIT_H
 
-/* tarpit_sleep - sleep up to seconds; returns the time slept */
-double tarpit_sleep(double seconds);
+/* How to sleep: a cap on sleepers, and progress calls while asleep. */
+struct tarpit_opts {
+	unsigned	cap;		/* sleepers at once; 0: no cap */
+	double		every;		/* call progress this often; 0: never */
+	void		(*progress)(void *arg);
+	void		*arg;
+};
+
+/*
+ * tarpit_sleep - sleep up to seconds; returns the time slept, or -1 at
+ * once if o->cap sleepers are asleep already
+ */
+double tarpit_sleep(double seconds, const struct tarpit_opts *o);
 
 /* tarpit_stop - wake every sleeper now and refuse further sleeps */
 void tarpit_stop(void);

@@ -45,6 +45,8 @@ check_row(const struct row *r)
 	snprintf(what, sizeof(what), "%s %s delay=%g",
 	    class_names[r->cls], r->authenticated ? "auth" : "anon",
 	    r->cfg_delay);
+	memset(&cfg, 0, sizeof(cfg));	/* defence off: the plain table */
+	memset(&in, 0, sizeof(in));
 	cfg.delay = r->cfg_delay;
 	in.cls = r->cls;
 	in.authenticated = r->authenticated;
@@ -197,6 +199,7 @@ START_TEST(test_only_unknown_anon_sleeps)
 	struct decision d;
 	int cls, auth;
 
+	memset(&in, 0, sizeof(in));
 	for (cls = RCPT_EXISTS; cls <= RCPT_BAD_SYNTAX; cls++)
 		for (auth = 0; auth <= 1; auth++) {
 			in.cls = (enum rcpt_class)cls;

@@ -1,0 +1,44 @@
+/*
+ * NAME
+ *	score 3h
+ * SUMMARY
+ *	per-client-network scores that decay, and who is asleep where
+ * DESCRIPTION
+ *	Each client network (a key such as "192.0.2.7/32") has a score that
+ *	grows by one for every unknown recipient it sends and halves every
+ *	half-life. The table is bounded: past max_entries the entry updated
+ *	longest ago goes, unless a session of that network is asleep in the
+ *	tarpit. The clock is passed in, so tests need no sleeping.
+ */
+#ifndef MT_SCORE_H
+#define MT_SCORE_H
+
+#include <stddef.h>
+
+struct score_table;
+
+/* score_new - an empty table; NULL if out of memory */
+struct score_table *score_new(size_t max_entries, double half_life);
+
+/* score_get - the score of key at now (0 if unknown); *asleep its sleepers */
+double score_get(struct score_table *t, const char *key, double now,
+    unsigned *asleep);
+
+/* score_add - add delta to key's score at now; returns the new score */
+double score_add(struct score_table *t, const char *key, double delta,
+    double now);
+
+/* score_sleep_enter - count one sleeper of key, if fewer than cap (0: none) */
+int score_sleep_enter(struct score_table *t, const char *key, unsigned cap,
+    double now);
+
+/* score_sleep_leave - one sleeper of key woke up */
+void score_sleep_leave(struct score_table *t, const char *key);
+
+/* score_count - entries in the table */
+size_t score_count(struct score_table *t);
+
+/* score_free - free the table */
+void score_free(struct score_table *t);
+
+#endif
