@@ -184,21 +184,6 @@ fresh(const struct cache *c, const struct centry *e, double now)
 	return now - e->stored < ttl;
 }
 
-/* to_abs - monotonic seconds to a timespec */
-static struct timespec
-to_abs(double t)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 /* cache_lookup - answer from the table, or query once for everyone */
 static enum dir_result
 cache_lookup(void *impl, const struct addr *alts, size_t nalts,
@@ -231,7 +216,7 @@ cache_lookup(void *impl, const struct addr *alts, size_t nalts,
 		sh->shared++;
 		e->waiters++;
 		gen = e->gen;
-		until = to_abs(now + c->cfg.wait_max);
+		util_abstime(now + c->cfg.wait_max, &until);
 		while (e->gen == gen && rc == 0)
 			rc = pthread_cond_timedwait(&sh->cv, &sh->mu, &until);
 		e->waiters--;

@@ -41,18 +41,18 @@ unix_path(const char *spec)
 	return NULL;
 }
 
-/* daemon_socket_prepare - remove a stale unix socket; -1 if one is live */
-int
-daemon_socket_prepare(const char *spec, char *err, size_t errlen)
+/*
+ * socket_state - for an existing path: -1 not a socket (err set), 1 a
+ * process listens on it (err set), 0 nobody does (stale)
+ */
+static int
+socket_state(const char *path, const struct stat *st, char *err,
+    size_t errlen)
 {
-	const char *path = unix_path(spec);
 	struct sockaddr_un sun;
-	struct stat st;
 	int fd, rc;
 
-	if (path == NULL || lstat(path, &st) < 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
+	if (!S_ISSOCK(st->st_mode)) {
 		snprintf(err, errlen, "%s exists and is not a socket", path);
 		return -1;
 	}
@@ -69,10 +69,23 @@ daemon_socket_prepare(const char *spec, char *err, size_t errlen)
 	close(fd);
 	if (rc == 0) {
 		snprintf(err, errlen, "another process is listening on %s", path);
-		return -1;
+		return 1;
 	}
-	if (errno == ECONNREFUSED)
-		unlink(path);	/* left behind by a process that died */
+	return 0;
+}
+
+/* daemon_socket_prepare - remove a stale unix socket; -1 if one is live */
+int
+daemon_socket_prepare(const char *spec, char *err, size_t errlen)
+{
+	const char *path = unix_path(spec);
+	struct stat st;
+
+	if (path == NULL || lstat(path, &st) < 0)
+		return 0;
+	if (socket_state(path, &st, err, errlen) != 0)
+		return -1;
+	unlink(path);	/* left behind by a process that died */
 	return 0;
 }
 
@@ -150,27 +163,8 @@ daemon_socket_check(const char *spec, char *err, size_t errlen)
 		    dir, strerror(errno));
 		return -1;
 	}
-	if (lstat(path, &st) == 0) {
-		struct sockaddr_un sun;
-		int fd, rc;
-
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "%s exists and is not a socket", path);
-			return -1;
-		}
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		util_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-			return 0;
-		rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-		close(fd);
-		if (rc == 0) {
-			snprintf(err, errlen, "another process is listening on"
-			    " %s", path);
-			return -1;
-		}
-	}
+	if (lstat(path, &st) == 0 && socket_state(path, &st, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 

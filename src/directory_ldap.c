@@ -97,29 +97,15 @@ to_timeval(double s)
 	return tv;
 }
 
-/* to_timespec - monotonic seconds to an absolute timespec */
-static struct timespec
-to_timespec(double t)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 /* slot_acquire - borrow a slot before the deadline; NULL on timeout */
 static struct ldap_slot *
 slot_acquire(struct ldap_dir *ld, double deadline)
 {
 	struct ldap_slot *found = NULL;
-	struct timespec ts = to_timespec(deadline);
+	struct timespec ts;
 	int i, rc = 0;
 
+	util_abstime(deadline, &ts);
 	pthread_mutex_lock(&ld->mu);
 	for (;;) {
 		/* Prefer an open connection, then any free slot. */

@@ -36,21 +36,6 @@ tarpit_init(void)
 	pthread_condattr_destroy(&attr);
 }
 
-/* deadline - monotonic seconds to an absolute timespec */
-static struct timespec
-deadline(double t)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 /*
  * tarpit_sleep - sleep up to seconds; returns the time slept, or -1 at
  * once if o->cap sleepers are asleep already
@@ -76,7 +61,7 @@ tarpit_sleep(double seconds, const struct tarpit_opts *o)
 		if (o && o->every > 0 && start + o->every < end)
 			next = util_now() + o->every < end ?
 			    util_now() + o->every : end;
-		ts = deadline(next);
+		util_abstime(next, &ts);
 		rc = 0;
 		while (!tarpit_stopped && rc != ETIMEDOUT)
 			rc = pthread_cond_timedwait(&tarpit_cv, &tarpit_mu, &ts);

@@ -30,6 +30,18 @@ util_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* util_abstime - monotonic seconds as a timespec, for timed waits */
+void
+util_abstime(double t, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)t;
+	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /* plain_decimal - digits with at most one dot, nothing else */
 static int
 plain_decimal(const char *s, int allow_dot)

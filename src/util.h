@@ -15,6 +15,11 @@
 /* util_now - monotonic clock in seconds */
 double util_now(void);
 
+struct timespec;
+
+/* util_abstime - monotonic seconds as a timespec, for timed waits */
+void util_abstime(double t, struct timespec *ts);
+
 /* util_parse_seconds - strict decimal seconds in [min, max]; 0 ok, -1 bad */
 int util_parse_seconds(const char *s, double min, double max, double *out);
 
