@@ -238,6 +238,11 @@ cat "$MT_TMP"/frozen?.out
 mt_check "frozen: 3 concurrent lookups (pool of 2) all got 451 within ${max_tf}s (all done after $(mt_elapsed "$t0")s)" $all
 for i in 1 3; do never_bad "<alice+frozen$i@example.com>" valid; done
 never_bad "<nobody-frozen2@example.com>" unknown
+for r in "<alice+frozen1@example.com>" "<nobody-frozen2@example.com>" "<alice+frozen3@example.com>"; do
+	lk=$(mt_log_field "$(mt_log_line "rcpt=$r")" lookup)
+	mt_check "frozen: $r gave up at the LDAP timeout (lookup=$lk <= ${LTIMEOUT}s + 0.3)" \
+		mt_cmp "${lk:-99}" "<=" "$(awk -v a="$LTIMEOUT" 'BEGIN { print a + 0.3 }')"
+done
 # the workers and connections those used must not be stuck
 mt_check "frozen: a later lookup is not blocked past the timeout either" \
 	mt_rcpt tempfail "<bob+frozen4@example.com>" "max=$max_tf" "label=frozen 4"
