@@ -243,8 +243,7 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	struct policy_config pc;
 	double slept = 0;
 
-	count_decision(res);
-	if (res->cls == RCPT_UNKNOWN && res->looked_up + s->mta_rejected &&
+	if (res->cls == RCPT_UNKNOWN && (res->looked_up || s->mta_rejected) &&
 	    !s->authenticated && !s->trusted) {
 		cc->unknowns++;
 		if (cc->net[0] && milter_scores)
@@ -257,10 +256,10 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	    tarpit(ctx, cfg, cc, res->decision.delay, &slept) < 0) {
 		judge_policy(cfg, &pc);
 		policy_capped(&pc, &res->decision);
-		res->reply[0] = '\0';
 		util_strlcpy(res->reply, "Too busy; try again later",
 		    sizeof(res->reply));
 	}
+	count_decision(res);
 	return slept;
 }
 
