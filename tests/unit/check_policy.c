@@ -7,10 +7,16 @@
  *	Every recipient class crossed with anonymous/authenticated sessions
  *	and a tarpit delay of 0 and of more than 0, against the table in
  *	SPEC.md: action, SMTP code, enhanced code, delay and log reason.
+ *	Then the defence rules, table-driven with their boundaries: the
+ *	escalating delay (factor, ceiling, floor of a fractional score),
+ *	the allowance, suspect clients (every answer delayed alike), the
+ *	harvest 421, exempt sessions, and policy_before_lookup() with the
+ *	tarpit caps.
  */
 #include "autoconfig.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,11 +200,13 @@ END_TEST
 
 START_TEST(test_only_unknown_anon_sleeps)
 {
-	struct policy_config cfg = { 7.5 };
+	struct policy_config cfg;
 	struct policy_input in;
 	struct decision d;
 	int cls, auth;
 
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.delay = 7.5;
 	memset(&in, 0, sizeof(in));
 	for (cls = RCPT_EXISTS; cls <= RCPT_BAD_SYNTAX; cls++)
 		for (auth = 0; auth <= 1; auth++) {
@@ -223,10 +231,15 @@ END_TEST
 
 START_TEST(test_authenticated_truthy)
 {
-	struct policy_config cfg = { 20 };
-	struct policy_input in = { RCPT_UNKNOWN, 42 };
+	struct policy_config cfg;
+	struct policy_input in;
 	struct decision d;
 
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&in, 0, sizeof(in));
+	cfg.delay = 20;
+	in.cls = RCPT_UNKNOWN;
+	in.authenticated = 42;
 	policy_decide(&cfg, &in, &d);
 	ck_assert_int_eq(d.action, ACTION_REJECT);
 	ck_assert(d.delay == 0);
@@ -239,6 +252,604 @@ START_TEST(test_action_names)
 	ck_assert_str_eq(policy_action_name(ACTION_REJECT), "reject");
 	ck_assert_str_eq(policy_action_name(ACTION_TEMPFAIL), "tempfail");
 	ck_assert_str_eq(policy_action_name((enum policy_action)99), "?");
+}
+END_TEST
+
+/* ------------------------------------------------------------- defence */
+
+/*
+ * One defence row: the knobs it sets (everything else zero), the input,
+ * and the whole expected decision.
+ */
+struct drow {
+	const char	*what;
+	/* configuration */
+	double		delay, factor, delay_max;
+	unsigned	allowance;
+	double		suspect_score, harvest_score;
+	/* input */
+	enum rcpt_class	cls;
+	int		authenticated, trusted;
+	unsigned	unknowns;
+	double		score;
+	/* expected */
+	enum policy_action action;
+	const char	*rcode;
+	const char	*xcode;		/* NULL: none */
+	double		want_delay;
+	const char	*reason;
+};
+
+/* near - equal within a relative 1e-9 */
+static int
+near(double got, double want)
+{
+	return fabs(got - want) <= 1e-9 * (fabs(want) > 1 ? fabs(want) : 1);
+}
+
+/* check_decision - compare every field of d with the expectation */
+static void
+check_decision(const char *what, const struct decision *d,
+    enum policy_action action, const char *rcode, const char *xcode,
+    double delay, const char *reason)
+{
+	ck_assert_msg(d->action == action, "%s: action %s want %s", what,
+	    policy_action_name(d->action), policy_action_name(action));
+	ck_assert_msg(d->rcode && strcmp(d->rcode, rcode) == 0,
+	    "%s: rcode %s want %s", what, d->rcode ? d->rcode : "(null)",
+	    rcode);
+	if (xcode == NULL)
+		ck_assert_msg(d->xcode == NULL, "%s: xcode %s want none", what,
+		    d->xcode);
+	else
+		ck_assert_msg(d->xcode && strcmp(d->xcode, xcode) == 0,
+		    "%s: xcode %s want %s", what,
+		    d->xcode ? d->xcode : "(null)", xcode);
+	ck_assert_msg(near(d->delay, delay), "%s: delay %.17g want %.17g",
+	    what, d->delay, delay);
+	ck_assert_msg(d->reason && strcmp(d->reason, reason) == 0,
+	    "%s: reason %s want %s", what, d->reason ? d->reason : "(null)",
+	    reason);
+}
+
+/* drow_setup - zeroed config and input with the row's knobs */
+static void
+drow_setup(const struct drow *r, struct policy_config *cfg,
+    struct policy_input *in)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	memset(in, 0, sizeof(*in));
+	cfg->delay = r->delay;
+	cfg->factor = r->factor;
+	cfg->delay_max = r->delay_max;
+	cfg->allowance = r->allowance;
+	cfg->suspect_score = r->suspect_score;
+	cfg->harvest_score = r->harvest_score;
+	in->cls = r->cls;
+	in->authenticated = r->authenticated;
+	in->trusted = r->trusted;
+	in->unknowns = r->unknowns;
+	in->score = r->score;
+}
+
+/* check_drows - policy_decide for each row, every field compared */
+static void
+check_drows(const struct drow *rows, size_t n)
+{
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct drow *r = &rows[i];
+
+		drow_setup(r, &cfg, &in);
+		memset(&d, 0x5a, sizeof(d));	/* nothing left unset */
+		policy_decide(&cfg, &in, &d);
+		check_decision(r->what, &d, r->action, r->rcode, r->xcode,
+		    r->want_delay, r->reason);
+	}
+}
+
+#define UNK	RCPT_UNKNOWN
+#define REJ550	ACTION_REJECT, "550", "5.1.1"
+#define ACC250	ACTION_ACCEPT, "250", NULL
+#define H421	ACTION_DISCONNECT, "421", "4.7.0"
+
+/*
+ * The n-th unknown waits min(delay * factor^(n-1), delay_max), where
+ * n-1 = unknowns + floor(score); factor 1 is a fixed delay, delay_max 0
+ * no ceiling.
+ */
+START_TEST(test_escalation)
+{
+	static const struct drow rows[] = {
+		/* what              delay fac max allow susp harv  cls
+		   auth trust unk score  expected */
+		{ "f2 first", 10, 2, 0, 0, 0, 0, UNK, 0, 0, 0, 0,
+		  REJ550, 10, "unknown" },
+		{ "f2 second", 10, 2, 0, 0, 0, 0, UNK, 0, 0, 1, 0,
+		  REJ550, 20, "unknown" },
+		{ "f2 fourth", 10, 2, 0, 0, 0, 0, UNK, 0, 0, 3, 0,
+		  REJ550, 80, "unknown" },
+		{ "f2 no ceiling n=21", 10, 2, 0, 0, 0, 0, UNK, 0, 0, 20, 0,
+		  REJ550, 10485760, "unknown" },
+		{ "f2 score 1 counts", 10, 2, 0, 0, 0, 0, UNK, 0, 0, 0, 1,
+		  REJ550, 20, "unknown" },
+		{ "f2 score 0.99 floors to 0", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
+		  0, 0.99, REJ550, 10, "unknown" },
+		{ "f2 score 2.999 floors to 2", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
+		  0, 2.999, REJ550, 40, "unknown" },
+		{ "f2 score 3 exactly", 10, 2, 0, 0, 0, 0, UNK, 0, 0, 0, 3,
+		  REJ550, 80, "unknown" },
+		{ "f2 unknowns 1 + score 1.5", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
+		  1, 1.5, REJ550, 40, "unknown" },
+		{ "f1.5 third", 4, 1.5, 0, 0, 0, 0, UNK, 0, 0, 2, 0,
+		  REJ550, 9, "unknown" },
+		{ "f1 fixed", 10, 1, 0, 0, 0, 0, UNK, 0, 0, 5, 3.7,
+		  REJ550, 10, "unknown" },
+		{ "f1 fixed, max above", 10, 1, 60, 0, 0, 0, UNK, 0, 0, 9, 0,
+		  REJ550, 10, "unknown" },
+		{ "max below delay", 10, 1, 5, 0, 0, 0, UNK, 0, 0, 0, 0,
+		  REJ550, 5, "unknown" },
+		{ "delay 0 is off", 0, 2, 60, 0, 0, 0, UNK, 0, 0, 4, 7,
+		  REJ550, 0, "unknown" },
+		{ "fractional base", 0.25, 2, 0, 0, 0, 0, UNK, 0, 0, 2, 0,
+		  REJ550, 1, "unknown" },
+	};
+
+	check_drows(rows, NROWS(rows));
+}
+END_TEST
+
+/* factor 2 up to and past the ceiling, by unknowns and by score */
+START_TEST(test_escalation_ceiling_factor2)
+{
+	static const struct drow rows[] = {
+		{ "below ceiling", 10, 2, 60, 0, 0, 0, UNK, 0, 0, 2, 0,
+		  REJ550, 40, "unknown" },
+		{ "exactly at ceiling", 10, 2, 40, 0, 0, 0, UNK, 0, 0, 2, 0,
+		  REJ550, 40, "unknown" },
+		{ "just over ceiling", 10, 2, 79, 0, 0, 0, UNK, 0, 0, 3, 0,
+		  REJ550, 79, "unknown" },
+		{ "hits ceiling", 10, 2, 60, 0, 0, 0, UNK, 0, 0, 3, 0,
+		  REJ550, 60, "unknown" },
+		{ "stays at ceiling", 10, 2, 60, 0, 0, 0, UNK, 0, 0, 50, 0,
+		  REJ550, 60, "unknown" },
+		{ "score alone hits it", 10, 2, 60, 0, 0, 0, UNK, 0, 0, 0, 3.5,
+		  REJ550, 60, "unknown" },
+		{ "huge exponent", 10, 2, 3600, 0, 0, 0, UNK, 0, 0, 5000, 0,
+		  REJ550, 3600, "unknown" },
+	};
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+	double prev = 0;
+	unsigned n;
+
+	check_drows(rows, NROWS(rows));
+
+	/* the sequence 10 20 40 60 60 ...: monotonic, capped */
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&in, 0, sizeof(in));
+	cfg.delay = 10;
+	cfg.factor = 2;
+	cfg.delay_max = 60;
+	in.cls = RCPT_UNKNOWN;
+	for (n = 0; n < 40; n++) {
+		double want = n < 3 ? 10 * (double)(1u << n) : 60;
+
+		in.unknowns = n;
+		policy_decide(&cfg, &in, &d);
+		ck_assert_msg(near(d.delay, want), "n-1=%u delay %g want %g",
+		    n, d.delay, want);
+		ck_assert(d.delay >= prev);
+		prev = d.delay;
+	}
+}
+END_TEST
+
+/* the first `allowance` unknowns of a clean session cost nothing */
+START_TEST(test_allowance)
+{
+	static const struct drow rows[] = {
+		{ "allow 2: 1st free", 10, 2, 0, 2, 0, 0, UNK, 0, 0, 0, 0,
+		  REJ550, 0, "unknown" },
+		{ "allow 2: 2nd free", 10, 2, 0, 2, 0, 0, UNK, 0, 0, 1, 0,
+		  REJ550, 0, "unknown" },
+		{ "allow 2: 3rd pays n-1=2", 10, 2, 0, 2, 0, 0, UNK, 0, 0, 2,
+		  0, REJ550, 40, "unknown" },
+		{ "allow 2: 4th", 10, 2, 0, 2, 0, 0, UNK, 0, 0, 3, 0,
+		  REJ550, 80, "unknown" },
+		{ "allow 1: 1st free", 10, 1, 0, 1, 0, 0, UNK, 0, 0, 0, 0,
+		  REJ550, 0, "unknown" },
+		{ "allow 1: 2nd", 10, 1, 0, 1, 0, 0, UNK, 0, 0, 1, 0,
+		  REJ550, 10, "unknown" },
+		{ "allow 0: 1st pays", 10, 1, 0, 0, 0, 0, UNK, 0, 0, 0, 0,
+		  REJ550, 10, "unknown" },
+		{ "allow, score but suspect off", 10, 2, 0, 2, 0, 0, UNK, 0, 0,
+		  0, 50, REJ550, 0, "unknown" },
+		{ "allow, score below suspect", 10, 2, 0, 2, 3, 0, UNK, 0, 0,
+		  0, 2.999, REJ550, 0, "unknown" },
+		{ "allow, score at suspect", 10, 2, 0, 2, 3, 0, UNK, 0, 0,
+		  0, 3, REJ550, 80, "unknown" },
+		{ "allow, score over suspect", 10, 2, 0, 2, 3, 0, UNK, 0, 0,
+		  1, 4.5, REJ550, 320, "unknown" },
+		{ "allow 5, unknowns below suspect", 10, 2, 0, 5, 3, 0, UNK,
+		  0, 0, 2, 0, REJ550, 0, "unknown" },
+		{ "allow 5, unknowns at suspect", 10, 2, 0, 5, 3, 0, UNK,
+		  0, 0, 3, 0, REJ550, 80, "unknown" },
+		{ "allow, suspect, delay 0", 0, 2, 0, 2, 3, 0, UNK, 0, 0,
+		  0, 3, REJ550, 0, "unknown" },
+	};
+
+	check_drows(rows, NROWS(rows));
+}
+END_TEST
+
+/*
+ * A suspect client waits on every answer as long as on its next unknown;
+ * a clean one gets valid answers at once.
+ */
+START_TEST(test_suspect)
+{
+	static const struct drow rows[] = {
+		/* suspect by score */
+		{ "exists, score at suspect", 10, 2, 0, 0, 3, 0, RCPT_EXISTS,
+		  0, 0, 0, 3, ACC250, 80, "exists" },
+		{ "nonlocal, score 3.5", 10, 2, 0, 0, 3, 0, RCPT_NONLOCAL,
+		  0, 0, 0, 3.5, ACTION_ACCEPT, "250", NULL, 80, "non-local" },
+		{ "postmaster, score 3", 10, 2, 0, 0, 3, 0, RCPT_POSTMASTER,
+		  0, 0, 0, 3, ACTION_ACCEPT, "250", NULL, 80, "postmaster" },
+		{ "tempfail, score 4 unknowns 1", 10, 2, 0, 0, 3, 0,
+		  RCPT_LOOKUP_FAILED, 0, 0, 1, 4, ACTION_TEMPFAIL, "451",
+		  "4.3.0", 320, "directory-error" },
+		{ "bad syntax, score 3", 10, 2, 0, 0, 3, 0, RCPT_BAD_SYNTAX,
+		  0, 0, 0, 3, ACTION_REJECT, "501", "5.1.3", 80,
+		  "bad-address" },
+		{ "exists, suspect, ceiling", 10, 2, 60, 0, 3, 0, RCPT_EXISTS,
+		  0, 0, 2, 3, ACC250, 60, "exists" },
+		{ "exists, suspect, fixed", 10, 1, 0, 0, 3, 0, RCPT_EXISTS,
+		  0, 0, 0, 7, ACC250, 10, "exists" },
+		/* suspect by unknowns in this session */
+		{ "exists, unknowns at suspect", 10, 2, 0, 0, 3, 0,
+		  RCPT_EXISTS, 0, 0, 3, 0, ACC250, 80, "exists" },
+		{ "postmaster, unknowns over", 10, 2, 0, 0, 3, 0,
+		  RCPT_POSTMASTER, 0, 0, 4, 0.5, ACTION_ACCEPT, "250", NULL,
+		  160, "postmaster" },
+		/* clean: valid answers at once */
+		{ "exists, score just below", 10, 2, 0, 0, 3, 0, RCPT_EXISTS,
+		  0, 0, 0, 2.999, ACC250, 0, "exists" },
+		{ "exists, unknowns just below", 10, 2, 0, 0, 3, 0,
+		  RCPT_EXISTS, 0, 0, 2, 0, ACC250, 0, "exists" },
+		{ "tempfail, clean", 10, 2, 0, 0, 3, 0, RCPT_LOOKUP_FAILED,
+		  0, 0, 2, 2.5, ACTION_TEMPFAIL, "451", "4.3.0", 0,
+		  "directory-error" },
+		{ "bad syntax, clean", 10, 2, 0, 0, 3, 0, RCPT_BAD_SYNTAX,
+		  0, 0, 0, 0, ACTION_REJECT, "501", "5.1.3", 0,
+		  "bad-address" },
+		{ "suspect off, score 100", 10, 2, 0, 0, 0, 0, RCPT_EXISTS,
+		  0, 0, 100, 100, ACC250, 0, "exists" },
+		{ "suspect, delay 0", 0, 2, 0, 0, 3, 0, RCPT_EXISTS,
+		  0, 0, 5, 5, ACC250, 0, "exists" },
+		/* fractional suspect_score: no floor on the comparison */
+		{ "suspect 2.5, score 2.5", 10, 2, 0, 0, 2.5, 0, RCPT_EXISTS,
+		  0, 0, 0, 2.5, ACC250, 40, "exists" },
+		{ "suspect 2.5, unknowns 2", 10, 2, 0, 0, 2.5, 0, RCPT_EXISTS,
+		  0, 0, 2, 0, ACC250, 0, "exists" },
+		{ "suspect 2.5, unknowns 3", 10, 2, 0, 0, 2.5, 0, RCPT_EXISTS,
+		  0, 0, 3, 0, ACC250, 80, "exists" },
+	};
+
+	check_drows(rows, NROWS(rows));
+}
+END_TEST
+
+/* every class, every state: a suspect answer takes as long as an unknown */
+START_TEST(test_suspect_same_delay)
+{
+	static const double scores[] = { 0, 0.5, 2.999, 3, 3.2, 4, 7.9 };
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d, u;
+	unsigned unknowns;
+	size_t i;
+	int cls, susp, tested = 0;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&in, 0, sizeof(in));
+	cfg.delay = 3;
+	cfg.factor = 1.5;
+	cfg.delay_max = 100;
+	cfg.allowance = 2;
+	cfg.suspect_score = 3;
+	for (unknowns = 0; unknowns < 6; unknowns++)
+		for (i = 0; i < NROWS(scores); i++) {
+			in.unknowns = unknowns;
+			in.score = scores[i];
+			susp = in.score >= 3 || unknowns >= 3;
+			in.cls = RCPT_UNKNOWN;
+			policy_decide(&cfg, &in, &u);
+			for (cls = RCPT_EXISTS; cls <= RCPT_BAD_SYNTAX; cls++) {
+				if (cls == RCPT_UNKNOWN)
+					continue;
+				in.cls = (enum rcpt_class)cls;
+				policy_decide(&cfg, &in, &d);
+				if (susp) {
+					ck_assert_msg(u.delay > 0, "unknown"
+					    " %u score %g: no delay", unknowns,
+					    in.score);
+					ck_assert_msg(near(d.delay, u.delay),
+					    "%s unknowns %u score %g: %g, "
+					    "unknown %g", class_names[cls],
+					    unknowns, in.score, d.delay,
+					    u.delay);
+					tested++;
+				} else
+					ck_assert_msg(d.delay == 0,
+					    "%s clean: delay %g",
+					    class_names[cls], d.delay);
+			}
+		}
+	ck_assert_int_gt(tested, 0);
+}
+END_TEST
+
+/* an unknown that would bring the score to harvest_score gets 421 */
+START_TEST(test_harvest)
+{
+	static const struct drow rows[] = {
+		{ "score+1 below", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 0, 3.9,
+		  REJ550, 80, "unknown" },
+		{ "score+1 exactly at", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 0, 4,
+		  H421, 0, "harvest" },
+		{ "score+1 over", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 0, 4.5,
+		  H421, 0, "harvest" },
+		{ "score far over", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 7, 40,
+		  H421, 0, "harvest" },
+		{ "inside allowance", 10, 2, 0, 10, 0, 5, UNK, 0, 0, 0, 4,
+		  H421, 0, "harvest" },
+		{ "suspect too", 10, 2, 0, 0, 3, 5, UNK, 0, 0, 0, 4,
+		  H421, 0, "harvest" },
+		{ "delay 0", 0, 1, 0, 0, 0, 5, UNK, 0, 0, 0, 4,
+		  H421, 0, "harvest" },
+		{ "harvest 1, fresh client", 10, 1, 0, 0, 0, 1, UNK, 0, 0, 0,
+		  0, H421, 0, "harvest" },
+		{ "harvest off", 10, 1, 0, 0, 0, 0, UNK, 0, 0, 0, 1000,
+		  REJ550, 10, "unknown" },
+		/* unknowns in the session do not count, only the score */
+		{ "unknowns do not count", 10, 1, 0, 0, 0, 5, UNK, 0, 0, 50,
+		  0, REJ550, 10, "unknown" },
+		/* only an unknown is answered 421 by policy_decide */
+		{ "exists over harvest", 10, 2, 0, 0, 0, 5, RCPT_EXISTS, 0, 0,
+		  0, 4.5, ACC250, 0, "exists" },
+		{ "tempfail over harvest", 10, 2, 0, 0, 0, 5,
+		  RCPT_LOOKUP_FAILED, 0, 0, 0, 4.5, ACTION_TEMPFAIL, "451",
+		  "4.3.0", 0, "directory-error" },
+		/* exempt sessions never get it */
+		{ "authenticated", 10, 2, 0, 0, 0, 5, UNK, 1, 0, 0, 40,
+		  REJ550, 0, "unknown" },
+		{ "trusted", 10, 2, 0, 0, 0, 5, UNK, 0, 1, 0, 40,
+		  REJ550, 0, "unknown" },
+	};
+
+	check_drows(rows, NROWS(rows));
+}
+END_TEST
+
+/* authenticated or trusted: no delay, no harvest */
+START_TEST(test_exempt)
+{
+	static const struct drow rows[] = {
+		{ "trusted unknown", 10, 2, 0, 0, 0, 0, UNK, 0, 1, 3, 0,
+		  REJ550, 0, "unknown" },
+		{ "trusted unknown, suspect", 10, 2, 0, 0, 3, 0, UNK, 0, 1, 5,
+		  9, REJ550, 0, "unknown" },
+		{ "auth unknown, suspect", 10, 2, 0, 0, 3, 0, UNK, 1, 0, 5,
+		  9, REJ550, 0, "unknown" },
+		{ "trusted exists, suspect", 10, 2, 0, 0, 3, 0, RCPT_EXISTS,
+		  0, 1, 5, 9, ACC250, 0, "exists" },
+		{ "auth exists, suspect", 10, 2, 0, 0, 3, 0, RCPT_EXISTS,
+		  1, 0, 5, 9, ACC250, 0, "exists" },
+		{ "trusted tempfail, suspect", 10, 2, 0, 0, 3, 0,
+		  RCPT_LOOKUP_FAILED, 0, 1, 5, 9, ACTION_TEMPFAIL, "451",
+		  "4.3.0", 0, "directory-error" },
+		{ "auth bad syntax, suspect", 10, 2, 0, 0, 3, 0,
+		  RCPT_BAD_SYNTAX, 1, 0, 5, 9, ACTION_REJECT, "501", "5.1.3",
+		  0, "bad-address" },
+		{ "trusted, truthy 7", 10, 2, 0, 0, 3, 5, UNK, 0, 7, 5,
+		  9, REJ550, 0, "unknown" },
+	};
+
+	check_drows(rows, NROWS(rows));
+}
+END_TEST
+
+/* sweep: no exempt session is ever delayed or disconnected */
+START_TEST(test_exempt_never_delayed)
+{
+	static const double scores[] = { 0, 2.5, 3, 4, 5, 100 };
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+	unsigned unknowns;
+	size_t i;
+	int cls, who, check;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&in, 0, sizeof(in));
+	cfg.delay = 10;
+	cfg.factor = 2;
+	cfg.allowance = 1;
+	cfg.suspect_score = 3;
+	cfg.harvest_score = 5;
+	cfg.cap_total = 1;
+	cfg.cap_net = 1;
+	in.asleep_total = 10;
+	in.asleep_net = 10;
+	for (check = 0; check <= 1; check++)
+		for (who = 1; who <= 3; who++)
+			for (unknowns = 0; unknowns < 8; unknowns++)
+				for (i = 0; i < NROWS(scores); i++)
+					for (cls = RCPT_EXISTS;
+					    cls <= RCPT_BAD_SYNTAX; cls++) {
+						cfg.exempt_check = check;
+						in.authenticated = who & 1;
+						in.trusted = who & 2;
+						in.unknowns = unknowns;
+						in.score = scores[i];
+						in.cls = (enum rcpt_class)cls;
+						policy_decide(&cfg, &in, &d);
+						ck_assert_msg(d.delay == 0 &&
+						    d.action !=
+						    ACTION_DISCONNECT,
+						    "%s who=%d score %g: %s "
+						    "%g", class_names[cls],
+						    who, in.score,
+						    d.reason, d.delay);
+					}
+}
+END_TEST
+
+/* policy_before_lookup: exempt, harvest, caps, in that order */
+struct brow {
+	const char	*what;
+	int		authenticated, trusted, exempt_check;
+	double		score, harvest_score;
+	unsigned	cap_total, cap_net;
+	int		cap_tempfail;
+	unsigned	asleep_total, asleep_net;
+	int		ret;		/* 0: look it up, rest ignored */
+	enum policy_action action;
+	const char	*rcode;
+	const char	*xcode;
+	const char	*reason;
+};
+
+#define FULL421	ACTION_DISCONNECT, "421", "4.7.0", "tarpit-full"
+#define FULL451	ACTION_TEMPFAIL, "451", "4.7.1", "tarpit-full"
+#define HARV	ACTION_DISCONNECT, "421", "4.7.0", "harvest"
+#define EXEMPT	ACTION_ACCEPT, "250", NULL, "exempt"
+#define LOOKUP	0, ACTION_ACCEPT, NULL, NULL, NULL
+
+START_TEST(test_before_lookup)
+{
+	static const struct brow rows[] = {
+		/* what        auth trust chk score harv ctot cnet tf
+		   atot anet  ret ... */
+		{ "plain anonymous", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, LOOKUP },
+		{ "anon, all set, below", 0, 0, 0, 4.999, 5, 10, 3, 0, 9, 2,
+		  LOOKUP },
+		/* exempt */
+		{ "auth, not checked", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		  1, EXEMPT },
+		{ "trusted, not checked", 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+		  1, EXEMPT },
+		{ "both, not checked", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+		  1, EXEMPT },
+		{ "auth, not checked, over all", 1, 0, 0, 50, 5, 1, 1, 0, 9,
+		  9, 1, EXEMPT },
+		{ "auth, checked", 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, LOOKUP },
+		{ "trusted, checked", 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, LOOKUP },
+		{ "trusted, checked, over all", 0, 1, 1, 50, 5, 1, 1, 1, 9, 9,
+		  LOOKUP },
+		{ "anon, exempt_check set", 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+		  LOOKUP },
+		/* harvest */
+		{ "score at harvest", 0, 0, 0, 5, 5, 0, 0, 0, 0, 0, 1, HARV },
+		{ "score over harvest", 0, 0, 0, 5.01, 5, 0, 0, 0, 0, 0,
+		  1, HARV },
+		{ "score just below", 0, 0, 0, 4.999, 5, 0, 0, 0, 0, 0,
+		  LOOKUP },
+		{ "harvest off", 0, 0, 0, 1e6, 0, 0, 0, 0, 0, 0, LOOKUP },
+		{ "harvest before caps", 0, 0, 0, 5, 5, 1, 1, 1, 5, 5,
+		  1, HARV },
+		/* total cap */
+		{ "total below cap", 0, 0, 0, 0, 0, 10, 0, 0, 9, 0, LOOKUP },
+		{ "total at cap", 0, 0, 0, 0, 0, 10, 0, 0, 10, 0,
+		  1, FULL421 },
+		{ "total over cap", 0, 0, 0, 0, 0, 10, 0, 0, 11, 0,
+		  1, FULL421 },
+		{ "total at cap, tempfail", 0, 0, 0, 0, 0, 10, 0, 1, 10, 0,
+		  1, FULL451 },
+		{ "total cap off", 0, 0, 0, 0, 0, 0, 0, 0, 100000, 100000,
+		  LOOKUP },
+		/* per-network cap */
+		{ "net below cap", 0, 0, 0, 0, 0, 0, 3, 0, 50, 2, LOOKUP },
+		{ "net at cap", 0, 0, 0, 0, 0, 0, 3, 0, 3, 3, 1, FULL421 },
+		{ "net at cap, tempfail", 0, 0, 0, 0, 0, 0, 3, 1, 3, 3,
+		  1, FULL451 },
+		{ "net at cap, total below", 0, 0, 0, 0, 0, 100, 3, 0, 3, 3,
+		  1, FULL421 },
+		{ "total at cap, net below", 0, 0, 0, 0, 0, 3, 100, 1, 3, 1,
+		  1, FULL451 },
+		{ "cap 1, one asleep", 0, 0, 0, 0, 0, 1, 0, 0, 1, 1,
+		  1, FULL421 },
+		{ "cap 1, none asleep", 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, LOOKUP },
+	};
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+	size_t i;
+	int cls;
+
+	for (i = 0; i < NROWS(rows); i++) {
+		const struct brow *r = &rows[i];
+
+		memset(&cfg, 0, sizeof(cfg));
+		memset(&in, 0, sizeof(in));
+		cfg.delay = 10;
+		cfg.factor = 2;
+		cfg.harvest_score = r->harvest_score;
+		cfg.cap_total = r->cap_total;
+		cfg.cap_net = r->cap_net;
+		cfg.cap_tempfail = r->cap_tempfail;
+		cfg.exempt_check = r->exempt_check;
+		in.authenticated = r->authenticated;
+		in.trusted = r->trusted;
+		in.score = r->score;
+		in.asleep_total = r->asleep_total;
+		in.asleep_net = r->asleep_net;
+		/* in->cls is not read: the same for every class */
+		for (cls = RCPT_EXISTS; cls <= RCPT_BAD_SYNTAX; cls++) {
+			int ret;
+
+			in.cls = (enum rcpt_class)cls;
+			memset(&d, 0x5a, sizeof(d));
+			ret = policy_before_lookup(&cfg, &in, &d);
+			ck_assert_msg(ret == r->ret, "%s (%s): returned %d "
+			    "want %d", r->what, class_names[cls], ret, r->ret);
+			if (ret)
+				check_decision(r->what, &d, r->action,
+				    r->rcode, r->xcode, 0, r->reason);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_capped)
+{
+	struct policy_config cfg;
+	struct decision d;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.delay = 30;
+	memset(&d, 0x5a, sizeof(d));
+	policy_capped(&cfg, &d);
+	check_decision("capped", &d, ACTION_DISCONNECT, "421", "4.7.0", 0,
+	    "tarpit-full");
+	cfg.cap_tempfail = 1;
+	memset(&d, 0x5a, sizeof(d));
+	policy_capped(&cfg, &d);
+	check_decision("capped tempfail", &d, ACTION_TEMPFAIL, "451", "4.7.1",
+	    0, "tarpit-full");
+}
+END_TEST
+
+START_TEST(test_action_name_disconnect)
+{
+	ck_assert_str_eq(policy_action_name(ACTION_DISCONNECT), "disconnect");
 }
 END_TEST
 
@@ -264,6 +875,35 @@ policy_suite(void)
 	tcase_add_test(tc, test_only_unknown_anon_sleeps);
 	tcase_add_test(tc, test_authenticated_truthy);
 	tcase_add_test(tc, test_action_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("escalation");
+	tcase_add_test(tc, test_escalation);
+	tcase_add_test(tc, test_escalation_ceiling_factor2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("allowance");
+	tcase_add_test(tc, test_allowance);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("suspect");
+	tcase_add_test(tc, test_suspect);
+	tcase_add_test(tc, test_suspect_same_delay);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("harvest");
+	tcase_add_test(tc, test_harvest);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("exempt");
+	tcase_add_test(tc, test_exempt);
+	tcase_add_test(tc, test_exempt_never_delayed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("before-lookup");
+	tcase_add_test(tc, test_before_lookup);
+	tcase_add_test(tc, test_capped);
+	tcase_add_test(tc, test_action_name_disconnect);
 	suite_add_tcase(s, tc);
 
 	return s;
