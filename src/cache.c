@@ -274,40 +274,6 @@ cache_lookup(void *impl, const struct addr *alts, size_t nalts,
 	return r;
 }
 
-/* cache_flush - forget every answer (entries in use are only emptied) */
-static void
-cache_flush(struct cache *c)
-{
-	struct centry *e, *prev;
-	int i;
-
-	for (i = 0; i < CACHE_SHARDS; i++) {
-		struct shard *sh = &c->shards[i];
-
-		pthread_mutex_lock(&sh->mu);
-		for (e = sh->lru_tail; e; e = prev) {
-			prev = e->lru_prev;
-			if (e->inflight || e->waiters)
-				e->has_value = 0;
-			else
-				entry_remove(sh, e);
-		}
-		pthread_mutex_unlock(&sh->mu);
-	}
-}
-
-/* cache_reload - reload the backend, then forget what it said before */
-static int
-cache_reload(void *impl, char *err, size_t errlen)
-{
-	struct cache *c = impl;
-	int rc = directory_reload(&c->inner, err, errlen);
-
-	if (rc == 0)
-		cache_flush(c);
-	return rc;
-}
-
 /* cache_close - free the table and close the backend */
 static void
 cache_close(void *impl)
@@ -329,7 +295,7 @@ cache_close(void *impl)
 }
 
 static const struct directory_ops cache_ops = {
-	cache_lookup, cache_reload, cache_close
+	cache_lookup, cache_close
 };
 
 /* cache_wrap - put a cache in front of inner; d takes ownership of inner */
@@ -397,12 +363,4 @@ cache_get_stats(const struct directory *d, struct cache_stats *st)
 		st->entries += sh->count;
 		pthread_mutex_unlock(&sh->mu);
 	}
-}
-
-/* cache_entry_bytes - memory one entry takes at most */
-size_t
-cache_entry_bytes(void)
-{
-	return sizeof(struct centry) + ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2 +
-	    sizeof(struct centry *);
 }

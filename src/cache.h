@@ -37,7 +37,4 @@ int cache_wrap(struct directory *d, const struct directory *inner,
 /* cache_get_stats - counters of the cache behind d (which must be one) */
 void cache_get_stats(const struct directory *d, struct cache_stats *st);
 
-/* cache_entry_bytes - memory one entry takes at most */
-size_t cache_entry_bytes(void);
-
 #endif

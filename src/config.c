@@ -107,7 +107,7 @@ static const char usage_text[] =
 "                             is delayed, valid ones too (default 5; 0 off)\n"
 "      --harvest-score S      from this score: 421, disconnect (default 25;\n"
 "                             0 off)\n"
-"      --max-sleepers N       sessions asleep at once (default 200; 0 no cap)\n"
+"      --max-sleepers N       sessions asleep at once (default 50; 0 no cap)\n"
 "      --max-sleepers-per-net N  ... per client network (default 10)\n"
 "      --cap-reply 421|451    the answer past a cap (default 421)\n"
 "      --trusted-networks LIST  never delayed (CIDR, repeat or comma list)\n"
@@ -159,7 +159,7 @@ config_init(struct config *cfg)
 	cfg->delay_factor = 1;
 	cfg->suspect_score = 5;
 	cfg->harvest_score = 25;
-	cfg->max_sleepers = 200;
+	cfg->max_sleepers = 50;
 	cfg->max_sleepers_net = 10;
 	cfg->exempt_check = 1;
 	cfg->prefix4 = 32;
@@ -180,7 +180,7 @@ config_apply(struct config *cfg, const char *name, const char *value,
 		if (strcmp(o->name, name) == 0)
 			break;
 	/* Modes and their arguments belong on a command line only. */
-	if (o->name == NULL || strchr("chVqn", o->val) != NULL ||
+	if (o->name == NULL || (o->val < 256 && strchr("chVqn", o->val)) ||
 	    o->val == OPT_CLIENT || o->val == OPT_SENDER || o->val == OPT_AUTH)
 		return -2;
 	if (o->val == 'Z' && value && strcasecmp(value, "require") == 0) {
@@ -380,12 +380,21 @@ config_check(const struct config *cfg, FILE *err)
 	 * messages reset the MTA's clock every few seconds, so only one
 	 * stretch between them (and the lookup) has to fit.
 	 */
-	worst = cfg->keepalive ? CONFIG_KEEPALIVE_EVERY : config_delay_max(cfg);
-	if (worst + cfg->ldap_timeout > budget) {
+	if (cfg->keepalive && CONFIG_KEEPALIVE_EVERY + cfg->ldap_timeout >
+	    budget) {
+		fprintf(err, PROG ": LDAP timeout %gs + %gs between keep-alive"
+		    " messages leaves less than a %gs safety margin below the"
+		    " MTA's milter timeout of %gs: lower -t/--ldap-timeout or"
+		    " raise -M/--milter-timeout\n", cfg->ldap_timeout,
+		    CONFIG_KEEPALIVE_EVERY, CONFIG_SAFETY_MARGIN,
+		    cfg->milter_timeout);
+		rc = -1;
+	} else if (!cfg->keepalive &&
+	    (worst = config_delay_max(cfg)) + cfg->ldap_timeout > budget) {
 		fprintf(err, PROG ": tarpit delay %gs + LDAP timeout %gs = %gs"
 		    " leaves less than a %gs safety margin below the MTA's"
-		    " milter timeout of %gs: lower -T/--delay, --delay-max or"
-		    " -t/--ldap-timeout, raise -M/--milter-timeout to match"
+		    " milter timeout of %gs: lower -T/--delay (or --delay-max)"
+		    " or -t/--ldap-timeout, raise -M/--milter-timeout to match"
 		    " Postfix's milter_command_timeout, or give --keepalive\n",
 		    worst, cfg->ldap_timeout, worst + cfg->ldap_timeout,
 		    CONFIG_SAFETY_MARGIN, cfg->milter_timeout);
@@ -449,18 +458,22 @@ config_load_password(struct config *cfg, FILE *err)
 	return 0;
 }
 
-/* config_delay_max - the escalation ceiling in force */
+/* config_delay_max - the longest tarpit delay the settings can give */
 double
 config_delay_max(const struct config *cfg)
 {
 	double fit;
 
+	if (cfg->delay_factor <= 1 || cfg->delay <= 0)
+		return cfg->delay;	/* no escalation: the delay itself */
 	if (cfg->delay_max > 0)
 		return cfg->delay_max;
-	if (cfg->delay_factor <= 1)
-		return cfg->delay;
-	/* Escalating without a ceiling given: as far as the timeout allows. */
-	fit = cfg->keepalive ? 3600 : cfg->milter_timeout -
+	/*
+	 * Escalating without a ceiling given: as far as the MTA's timeout
+	 * allows, or with keep-alive well inside the 5 minutes RFC 5321
+	 * gives a client to wait for a RCPT reply.
+	 */
+	fit = cfg->keepalive ? CONFIG_KEEPALIVE_CEILING : cfg->milter_timeout -
 	    CONFIG_SAFETY_MARGIN - cfg->ldap_timeout;
 	return fit > cfg->delay ? fit : cfg->delay;
 }

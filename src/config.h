@@ -31,6 +31,7 @@
 #define CONFIG_DEFAULT_CACHE_STALE	3600.0
 #define CONFIG_DEFAULT_CACHE_SIZE	100000
 #define CONFIG_KEEPALIVE_EVERY	10.0	/* progress at least this often */
+#define CONFIG_KEEPALIVE_CEILING 240.0	/* default escalation ceiling then */
 
 enum config_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
 
@@ -131,7 +132,7 @@ int config_check(const struct config *cfg, FILE *err);
 /* config_load_password - read the bind password; 0 ok, -1 (exit 78) */
 int config_load_password(struct config *cfg, FILE *err);
 
-/* config_delay_max - the escalation ceiling in force */
+/* config_delay_max - the longest tarpit delay the settings can give */
 double config_delay_max(const struct config *cfg);
 
 /* config_is_trusted - is the client address in --trusted-networks */

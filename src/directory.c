@@ -28,18 +28,6 @@ directory_lookup(struct directory *d, const struct addr *alts, size_t nalts,
 	return r;
 }
 
-/* directory_reload - re-read what can change (SIGHUP); 0 ok, -1 kept old */
-int
-directory_reload(struct directory *d, char *err, size_t errlen)
-{
-	if (d->ops == NULL || d->ops->reload == NULL) {
-		if (errlen > 0)
-			err[0] = '\0';
-		return 0;
-	}
-	return d->ops->reload(d->impl, err, errlen);
-}
-
 /* directory_close - release the backend */
 void
 directory_close(struct directory *d)

@@ -39,7 +39,6 @@ struct dir_query {
 struct directory_ops {
 	enum dir_result (*lookup)(void *impl, const struct addr *alts,
 	    size_t nalts, struct dir_query *q);
-	int (*reload)(void *impl, char *err, size_t errlen);
 	void (*close)(void *impl);
 };
 
@@ -51,9 +50,6 @@ struct directory {
 /* directory_lookup - look addresses up; fills q with what happened */
 enum dir_result directory_lookup(struct directory *d, const struct addr *alts,
     size_t nalts, struct dir_query *q);
-
-/* directory_reload - re-read what can change (SIGHUP); 0 ok, -1 kept old */
-int directory_reload(struct directory *d, char *err, size_t errlen);
 
 /* directory_close - release the backend */
 void directory_close(struct directory *d);

@@ -4,16 +4,15 @@
  * SUMMARY
  *	the embedded directory: a file of addresses
  * DESCRIPTION
- *	The file is parsed into an immutable table (a sorted array of
- *	strings, searched with bsearch). Lookups read the current table
- *	under a read lock; a reload builds a new table first and swaps the
- *	pointer under the write lock, so a bad file is refused whole and the
- *	old table stays, and lookups never see half a file.
+ *	The file is parsed into a table (sorted arrays of strings, searched
+ *	with bsearch) that never changes once loaded, so lookups need no
+ *	lock. A reload (SIGHUP) builds a whole new directory next to this
+ *	one (see runtime.c): a bad file is refused whole, the old table
+ *	stays, and no lookup ever sees half a file.
  */
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +31,7 @@ struct table {
 };
 
 struct file_dir {
-	pthread_rwlock_t lock;	/* guards the table pointer */
-	struct table	*table;
+	struct table	*table;		/* never changes once loaded */
 	char		*path;
 };
 
@@ -83,9 +81,19 @@ cmp_str(const void *a, const void *b)
 static char *
 trim(char *line)
 {
-	char *p = line, *end;
+	char *p = line, *end, *q;
 
-	line[strcspn(line, "#\r\n")] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	/*
+	 * '#' starts a comment at the start, after white space, or in the
+	 * domain; in a local part it is a legal character ("a#b@x").
+	 */
+	for (q = line; *q; q++)
+		if (*q == '#' && (q == line || q[-1] == ' ' || q[-1] == '\t' ||
+		    memchr(line, '@', (size_t)(q - line)) != NULL)) {
+			*q = '\0';
+			break;
+		}
 	while (*p == ' ' || *p == '\t')
 		p++;
 	end = p + strlen(p);
@@ -98,7 +106,7 @@ trim(char *line)
 static struct table *
 table_load(const char *path, char *err, size_t errlen)
 {
-	char line[LINE_MAX_LEN + 2], dom[ADDR_DOMAIN_MAX + 2];
+	char line[LINE_MAX_LEN + 2], dom[ADDR_DOMAIN_MAX + 3];
 	size_t acap = 0, dcap = 0, lineno = 0;
 	struct table *t;
 	struct addr a;
@@ -183,33 +191,12 @@ file_lookup(void *impl, const struct addr *alts, size_t nalts,
 	size_t i;
 
 	util_strlcpy(q->filter, alts[0].full, sizeof(q->filter));
-	pthread_rwlock_rdlock(&fd->lock);
 	for (i = 0; i < nalts && r == DIR_NOTFOUND; i++)
 		if (contains(fd->table->addrs, fd->table->naddrs, alts[i].full) ||
 		    contains(fd->table->domains, fd->table->ndomains,
 		    alts[i].domain))
 			r = DIR_FOUND;
-	pthread_rwlock_unlock(&fd->lock);
 	return r;
-}
-
-/* file_reload - read the file again; on error keep the old table */
-static int
-file_reload(void *impl, char *err, size_t errlen)
-{
-	struct file_dir *fd = impl;
-	struct table *t, *old;
-
-	if ((t = table_load(fd->path, err, errlen)) == NULL)
-		return -1;
-	pthread_rwlock_wrlock(&fd->lock);
-	old = fd->table;
-	fd->table = t;
-	pthread_rwlock_unlock(&fd->lock);
-	table_free(old);
-	snprintf(err, errlen, "%s: %zu addresses, %zu catch-all domains",
-	    fd->path, t->naddrs, t->ndomains);
-	return 0;
 }
 
 /* file_close - free the table */
@@ -220,12 +207,11 @@ file_close(void *impl)
 
 	table_free(fd->table);
 	free(fd->path);
-	pthread_rwlock_destroy(&fd->lock);
 	free(fd);
 }
 
 static const struct directory_ops file_ops = {
-	file_lookup, file_reload, file_close
+	file_lookup, file_close
 };
 
 /* directory_file_open - load path into d; 0 ok (err: a summary), -1 err */
@@ -243,7 +229,6 @@ directory_file_open(struct directory *d, const char *path, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pthread_rwlock_init(&fd->lock, NULL);
 	fd->table = t;
 	fd->path = strdup(path);
 	d->ops = &file_ops;

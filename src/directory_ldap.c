@@ -547,7 +547,7 @@ ldap_close(void *impl)
 	free(ld);
 }
 
-static const struct directory_ops ldap_ops = { ldap_lookup, NULL, ldap_close };
+static const struct directory_ops ldap_ops = { ldap_lookup, ldap_close };
 
 /* directory_ldap_open - set up d from cfg; 0 ok, -1 with err filled */
 int

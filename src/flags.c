@@ -267,16 +267,15 @@ set_user(struct config *cfg, const char *arg, const char *flag, FILE *err)
 	return 0;
 }
 
-/* seconds - a bounded number of seconds for flag, or a message */
+/* number - a bounded decimal for flag, or a message naming unit */
 static int
-seconds(const char *flag, const char *arg, double min, double max, double *out,
-    FILE *err)
+number(const char *flag, const char *arg, const char *unit, double min,
+    double max, double *out, FILE *err)
 {
 	if (util_parse_seconds(arg, min, max, out) == 0)
 		return 0;
-	fprintf(err, PROG ": %s: \"%s\" is not a number %s %g to %g\n", flag,
-	    arg, strstr(flag, "score") || strstr(flag, "factor") ? "from" :
-	    "of seconds from", min, max);
+	fprintf(err, PROG ": %s: \"%s\" is not a number%s from %.15g to"
+	    " %.15g\n", flag, arg, unit, min, max);
 	return -1;
 }
 
@@ -509,15 +508,18 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 		flags_replace(&cfg->stats_file, arg);
 		return 0;
 	case OPT_DELAY_FACTOR:
-		return seconds(flag, arg, 1, 10, &cfg->delay_factor, err);
+		return number(flag, arg, "", 1, 10, &cfg->delay_factor, err);
 	case OPT_DELAY_MAX:
-		return seconds(flag, arg, 0, 3600, &cfg->delay_max, err);
+		return number(flag, arg, " of seconds", 0, 3600, &cfg->delay_max,
+		    err);
 	case OPT_ALLOWANCE:
 		return whole(flag, arg, 0, 1000, &cfg->allowance, err);
 	case OPT_SUSPECT_SCORE:
-		return seconds(flag, arg, 0, 1000000, &cfg->suspect_score, err);
+		return number(flag, arg, "", 0, 1000000, &cfg->suspect_score,
+		    err);
 	case OPT_HARVEST_SCORE:
-		return seconds(flag, arg, 0, 1000000, &cfg->harvest_score, err);
+		return number(flag, arg, "", 0, 1000000, &cfg->harvest_score,
+		    err);
 	case OPT_MAX_SLEEPERS:
 		return whole(flag, arg, 0, 1000000, &cfg->max_sleepers, err);
 	case OPT_MAX_SLEEPERS_NET:
@@ -545,7 +547,8 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 	case OPT_PREFIX6:
 		return whole(flag, arg, 16, 128, &cfg->prefix6, err);
 	case OPT_HALF_LIFE:
-		return seconds(flag, arg, 1, 604800, &cfg->half_life, err);
+		return number(flag, arg, " of seconds", 1, 604800,
+		    &cfg->half_life, err);
 	case OPT_SCORE_TABLE:
 		return whole(flag, arg, 16, 10000000, &cfg->score_table_size, err);
 	case OPT_DRY_RUN:

@@ -163,6 +163,7 @@ policy_in(const struct judge_session *s, struct policy_input *in)
 	in->score = s->score;
 	in->asleep_total = s->asleep_total;
 	in->asleep_net = s->asleep_net;
+	in->mta_rejected = s->mta_rejected;
 }
 
 /* judge_recipient - judge rcpt for a session; never fails */
@@ -237,9 +238,9 @@ judge_sender(const struct config *cfg, struct directory *dir,
 	if (in.cls == RCPT_UNKNOWN && out->decision.action == ACTION_REJECT) {
 		out->decision.xcode = "5.1.0";
 		out->decision.reason = "sender-unknown";
-	} else if (out->decision.action == ACTION_ACCEPT) {
-		out->decision.reason = "sender-ok";
-		out->decision.delay = 0;
+	} else if (out->decision.action == ACTION_ACCEPT &&
+	    out->decision.delay == 0) {
+		out->decision.reason = "sender-ok";	/* suspect: still waits */
 	}
 	build_reply(cfg, a.full, out);
 }

@@ -158,18 +158,19 @@ start_line(const struct config *cfg)
 {
 	if (cfg->users_file)
 		log_info("starting version=%s socket=%s users=%s domains=%zu"
-		    " delay=%g cache=%s milter_timeout=%g", PACKAGE_VERSION,
+		    " delay=%g cache=%s milter_timeout=%g%s", PACKAGE_VERSION,
 		    cfg->socket, cfg->users_file, cfg->ndomains, cfg->delay,
-		    cfg->cache ? "on" : "off", cfg->milter_timeout);
+		    cfg->cache ? "on" : "off", cfg->milter_timeout,
+		    cfg->dry_run ? " dry_run=yes" : "");
 	else
 		log_info("starting version=%s socket=%s uri=%s base=%s scope=%s"
 		    " filter=%s domains=%zu delay=%g ldap_timeout=%g pool=%ld"
-		    " cache=%s milter_timeout=%g", PACKAGE_VERSION, cfg->socket,
+		    " cache=%s milter_timeout=%g%s", PACKAGE_VERSION, cfg->socket,
 		    cfg->uris ? cfg->uris : "(ldap.conf)", cfg->base ?
 		    cfg->base : "(ldap.conf)", scope_name(cfg->scope),
 		    cfg->filter, cfg->ndomains, cfg->delay, cfg->ldap_timeout,
 		    cfg->pool_size, cfg->cache ? "on" : "off",
-		    cfg->milter_timeout);
+		    cfg->milter_timeout, cfg->dry_run ? " dry_run=yes" : "");
 }
 
 /* fail - a start-up problem: message, cleanup, exit status */

@@ -329,7 +329,8 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
 		    " score=%.2f", res->score);
 	if (cfg->dry_run && n < sizeof(extra))
-		snprintf(extra + n, sizeof(extra) - n, " dry_run=yes");
+		snprintf(extra + n, sizeof(extra) - n, " dry_run=yes"
+		    " would_delay=%.3f", res->decision.delay);
 	log_info("qid=%s client=%s auth=%s from=<%s> rcpt=%s%s%s action=%s"
 	    " code=%s delay=%.3f reason=%s lookup=%.3f cache=%s%s%s",
 	    qid && *qid ? qid : "-", cc->client, who, from,
@@ -344,6 +345,9 @@ static void
 count_decision(const struct judge_result *res)
 {
 	stats_inc(STATS_RCPT_CHECKED);
+	if (res->decision.action == ACTION_DISCONNECT &&
+	    strcmp(res->decision.reason, "harvest") == 0)
+		stats_inc(STATS_HARVEST_DISCONNECTS);
 	stats_inc(res->decision.action == ACTION_ACCEPT ? STATS_ACCEPTED :
 	    res->decision.action == ACTION_REJECT ? STATS_REJECTED :
 	    STATS_TEMPFAILED);
@@ -374,7 +378,7 @@ mt_envrcpt(SMFICTX *ctx, char **argv)
 	struct conn_ctx *cc = conn_get(ctx);
 	struct judge_session s;
 	struct judge_result res;
-	const char *auth, *rcpt = argv ? argv[0] : NULL, *mailer;
+	const char *auth, *rcpt = argv ? argv[0] : NULL, *mailer, *status;
 	struct runtime *rt;
 	double slept;
 	sfsistat rc;
@@ -383,9 +387,17 @@ mt_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	__atomic_add_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
 	session(ctx, &rt->cfg, cc, &auth, &s);
+	/*
+	 * A recipient Postfix rejected itself comes with {rcpt_mailer}
+	 * "error" and the enhanced status in {rcpt_host}: only "user
+	 * unknown" (5.1.1) is a probe; greylisting, blocklists and the like
+	 * are not.
+	 */
 	mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
+	status = smfi_getsymval(ctx, "{rcpt_host}");
 	s.mta_rejected = rt->cfg.tarpit_rejected && mailer &&
-	    strcmp(mailer, "error") == 0;
+	    strcmp(mailer, "error") == 0 && status &&
+	    strncmp(status, "5.1.1", 5) == 0;
 	judge_recipient(&rt->cfg, &rt->dir, rcpt ? rcpt : "", &s, &res);
 	slept = judge_and_wait(ctx, &rt->cfg, cc, &s, &res);
 	log_decision(ctx, &rt->cfg, cc, auth, rcpt, &res, slept);

@@ -14,14 +14,17 @@
  *	directory. Recipients we do not check pass untouched.
  *
  *	The delay for the n-th unknown recipient of an anonymous session is
- *	min(delay * factor^(n-1), delay_max), where n also counts the client
- *	network's score, so a client that probed before starts higher. The
- *	first "allowance" unknowns of a clean session cost nothing.
+ *	min(delay * factor^(n-1), delay_max). n counts what the client
+ *	network is known for (its score, rounded, which includes this
+ *	session's unknowns), so a client that probed before starts higher.
+ *	The first "allowance" unknowns of a clean session cost nothing.
  *
  *	A suspect client (score, or unknowns in this session, at or above
  *	suspect_score) gets the same delay on every answer, valid ones too,
  *	so the time an answer takes tells nothing. At harvest_score it gets
- *	421 and Postfix closes the connection. Past a cap on sleeping
+ *	421 and Postfix closes the connection (except for a recipient that
+ *	Postfix has rejected itself: Postfix ignores our answer to those, so
+ *	the tarpit is all we have). Past a cap on sleeping
  *	sessions, a checked recipient gets 421 (or 451) at once, whatever
  *	it is, so the answer tells nothing either.
  */
@@ -68,19 +71,31 @@ exempt(const struct policy_input *in)
 	return in->authenticated || in->trusted;
 }
 
+/*
+ * probes - unknown recipients this client is known for: its score
+ * rounded (a score decays a little between two probes, and counts this
+ * session's unknowns already), but never fewer than this session's own
+ */
+static double
+probes(const struct policy_input *in)
+{
+	double s = floor(in->score + 0.5);
+
+	return s > (double)in->unknowns ? s : (double)in->unknowns;
+}
+
 /* suspect - has this client earned a delay on every answer */
 static int
 suspect(const struct policy_config *cfg, const struct policy_input *in)
 {
-	return cfg->suspect_score > 0 && (in->score >= cfg->suspect_score ||
-	    (double)in->unknowns >= cfg->suspect_score);
+	return cfg->suspect_score > 0 && probes(in) >= cfg->suspect_score;
 }
 
 /* schedule - the delay for the next unknown recipient of this client */
 static double
 schedule(const struct policy_config *cfg, const struct policy_input *in)
 {
-	double n = (double)in->unknowns + floor(in->score), d;
+	double n = probes(in), d;
 
 	if (cfg->delay <= 0)
 		return 0;
@@ -109,7 +124,7 @@ policy_before_lookup(const struct policy_config *cfg,
 		set(out, ACTION_ACCEPT, "250", NULL, "exempt");
 		return 1;
 	}
-	if (cfg->harvest_score > 0 && in->score >= cfg->harvest_score) {
+	if (cfg->harvest_score > 0 && probes(in) >= cfg->harvest_score) {
 		set(out, ACTION_DISCONNECT, "421", "4.7.0", "harvest");
 		return 1;
 	}
@@ -140,8 +155,8 @@ policy_decide(const struct policy_config *cfg, const struct policy_input *in,
 		set(out, ACTION_REJECT, "550", "5.1.1", "unknown");
 		if (exempt(in))
 			return;
-		if (cfg->harvest_score > 0 &&
-		    in->score + 1 >= cfg->harvest_score) {
+		if (cfg->harvest_score > 0 && !in->mta_rejected &&
+		    probes(in) + 1 >= cfg->harvest_score) {
 			set(out, ACTION_DISCONNECT, "421", "4.7.0", "harvest");
 			return;
 		}

@@ -51,6 +51,7 @@ struct policy_input {
 	double		score;		/* client network's score, decayed */
 	unsigned	asleep_total;	/* sessions asleep now */
 	unsigned	asleep_net;	/* ... of this client network */
+	int		mta_rejected;	/* Postfix rejected it; ignores us */
 };
 
 struct decision {

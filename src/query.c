@@ -46,7 +46,7 @@ print_reply(FILE *out, const struct judge_result *r)
 /* rule_text - why the decision was taken, in words */
 static void
 print_rule(FILE *out, const struct config *cfg, const struct judge_result *r,
-    int authenticated)
+    int authenticated, int trusted)
 {
 	const char *reason = r->decision.reason;
 
@@ -55,9 +55,11 @@ print_rule(FILE *out, const struct config *cfg, const struct judge_result *r,
 		fprintf(out, "the directory has the address\n");
 	else if (strcmp(reason, "unknown") == 0)
 		fprintf(out, "the directory has no such entry; %s\n",
-		    authenticated ? "authenticated session, so no delay" :
-		    cfg->delay > 0 ? "anonymous session, so the tarpit delay"
-		    " comes first" : "the tarpit is off (-T 0)");
+		    r->decision.delay > 0 ? "anonymous session, so the tarpit"
+		    " delay comes first" : authenticated ? "authenticated"
+		    " session, so no delay" : trusted ? "trusted network, so"
+		    " no delay" : cfg->delay <= 0 ? "the tarpit is off (-T 0)" :
+		    "within the --allowance, so no delay");
 	else if (strcmp(reason, "non-local") == 0)
 		fprintf(out, "not in a local domain (-d), so not checked\n");
 	else if (strcmp(reason, "postmaster") == 0)
@@ -102,7 +104,7 @@ query_run(const struct config *cfg, struct directory *dir, FILE *out)
 	fprintf(out, "action:   %s\n", policy_action_name(r.decision.action));
 	print_reply(out, &r);
 	fprintf(out, "delay:    %.3f s\n", r.decision.delay);
-	print_rule(out, cfg, &r, authenticated);
+	print_rule(out, cfg, &r, authenticated, s.trusted);
 	if (r.looked_up) {
 		fprintf(out, "filter:   %s\n", r.filter);
 		fprintf(out, "lookup:   %.3f s\n", r.lookup_seconds);
@@ -143,9 +145,10 @@ query_check(struct config *cfg, FILE *out)
 	if (config_check(cfg, out) < 0)
 		problem(out, &n, "the options above do not fit together");
 	else
-		fprintf(out, "ok: options, filter template, delay %gs + LDAP"
-		    " timeout %gs within the %gs milter timeout\n", cfg->delay,
-		    cfg->ldap_timeout, cfg->milter_timeout);
+		fprintf(out, "ok: options, filter template, %s\n",
+		    cfg->keepalive ? "keep-alive messages within the milter"
+		    " timeout" : "the longest delay plus the LDAP timeout"
+		    " within the milter timeout");
 	if (geteuid() == 0 && cfg->user == NULL && !cfg->allow_root)
 		problem(out, &n, "running as root: the daemon would refuse to"
 		    " start without -u USER[:GROUP] or --allow-root");

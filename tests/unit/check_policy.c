@@ -7,11 +7,14 @@
  *	Every recipient class crossed with anonymous/authenticated sessions
  *	and a tarpit delay of 0 and of more than 0, against the table in
  *	SPEC.md: action, SMTP code, enhanced code, delay and log reason.
- *	Then the defence rules, table-driven with their boundaries: the
- *	escalating delay (factor, ceiling, floor of a fractional score),
+ *	Then the defence rules, table-driven with their boundaries. They
+ *	all count the probes a client is known for, max(unknowns,
+ *	floor(score + 0.5)): the score is rounded, and it already counts
+ *	this session's unknowns, so the two are never added. Tested: the
+ *	escalating delay (factor, ceiling, rounding of a fractional score),
  *	the allowance, suspect clients (every answer delayed alike), the
- *	harvest 421, exempt sessions, and policy_before_lookup() with the
- *	tarpit caps.
+ *	harvest 421 (never for a recipient Postfix rejected itself),
+ *	exempt sessions, and policy_before_lookup() with the tarpit caps.
  */
 #include "autoconfig.h"
 
@@ -332,9 +335,12 @@ drow_setup(const struct drow *r, struct policy_config *cfg,
 	in->score = r->score;
 }
 
-/* check_drows - policy_decide for each row, every field compared */
+/*
+ * check_drows_as - policy_decide for each row, every field compared,
+ * with in->mta_rejected set to mta_rejected
+ */
 static void
-check_drows(const struct drow *rows, size_t n)
+check_drows_as(const struct drow *rows, size_t n, int mta_rejected)
 {
 	struct policy_config cfg;
 	struct policy_input in;
@@ -345,11 +351,19 @@ check_drows(const struct drow *rows, size_t n)
 		const struct drow *r = &rows[i];
 
 		drow_setup(r, &cfg, &in);
+		in.mta_rejected = mta_rejected;
 		memset(&d, 0x5a, sizeof(d));	/* nothing left unset */
 		policy_decide(&cfg, &in, &d);
 		check_decision(r->what, &d, r->action, r->rcode, r->xcode,
 		    r->want_delay, r->reason);
 	}
+}
+
+/* check_drows - check_drows_as for recipients Postfix has not rejected */
+static void
+check_drows(const struct drow *rows, size_t n)
+{
+	check_drows_as(rows, n, 0);
 }
 
 #define UNK	RCPT_UNKNOWN
@@ -359,8 +373,10 @@ check_drows(const struct drow *rows, size_t n)
 
 /*
  * The n-th unknown waits min(delay * factor^(n-1), delay_max), where
- * n-1 = unknowns + floor(score); factor 1 is a fixed delay, delay_max 0
- * no ceiling.
+ * n-1 = probes = max(unknowns, floor(score + 0.5)): the score is rounded
+ * (it decays a little between probes), and it already counts this
+ * session's unknowns, so the two are not added. A factor of 1 or less
+ * is a fixed delay, delay_max 0 no ceiling, delay 0 no delay.
  */
 START_TEST(test_escalation)
 {
@@ -377,17 +393,41 @@ START_TEST(test_escalation)
 		  REJ550, 10485760, "unknown" },
 		{ "f2 score 1 counts", 10, 2, 0, 0, 0, 0, UNK, 0, 0, 0, 1,
 		  REJ550, 20, "unknown" },
-		{ "f2 score 0.99 floors to 0", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
-		  0, 0.99, REJ550, 10, "unknown" },
-		{ "f2 score 2.999 floors to 2", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
-		  0, 2.999, REJ550, 40, "unknown" },
+		/* the score is rounded half up, not floored */
+		{ "f2 score 0.49 rounds to 0", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
+		  0, 0.49, REJ550, 10, "unknown" },
+		{ "f2 score 0.5 rounds to 1", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
+		  0, 0.5, REJ550, 20, "unknown" },
+		{ "f2 score 0.99 rounds to 1", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
+		  0, 0.99, REJ550, 20, "unknown" },
+		{ "f2 score 2.49 rounds to 2", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
+		  0, 2.49, REJ550, 40, "unknown" },
+		{ "f2 score 2.5 rounds to 3", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
+		  0, 2.5, REJ550, 80, "unknown" },
+		{ "f2 score 2.999 rounds to 3", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
+		  0, 2.999, REJ550, 80, "unknown" },
 		{ "f2 score 3 exactly", 10, 2, 0, 0, 0, 0, UNK, 0, 0, 0, 3,
 		  REJ550, 80, "unknown" },
-		{ "f2 unknowns 1 + score 1.5", 10, 2, 0, 0, 0, 0, UNK, 0, 0,
-		  1, 1.5, REJ550, 40, "unknown" },
+		/* the larger of unknowns and rounded score, never their sum */
+		{ "f2 unknowns 1, score 1.5: max(1, 2)", 10, 2, 0, 0, 0, 0,
+		  UNK, 0, 0, 1, 1.5, REJ550, 40, "unknown" },
+		{ "f2 unknowns 2, score 1: max(2, 1)", 10, 2, 0, 0, 0, 0,
+		  UNK, 0, 0, 2, 1, REJ550, 40, "unknown" },
+		{ "f2 unknowns 3, score 3: max(3, 3)", 10, 2, 0, 0, 0, 0,
+		  UNK, 0, 0, 3, 3, REJ550, 80, "unknown" },
+		{ "f2 unknowns 3, score 2.6: max(3, 3)", 10, 2, 0, 0, 0, 0,
+		  UNK, 0, 0, 3, 2.6, REJ550, 80, "unknown" },
+		{ "f2 unknowns 4, score 1.2: max(4, 1)", 10, 2, 0, 0, 0, 0,
+		  UNK, 0, 0, 4, 1.2, REJ550, 160, "unknown" },
+		{ "f2 unknowns 1, score 5.5: max(1, 6)", 10, 2, 0, 0, 0, 0,
+		  UNK, 0, 0, 1, 5.5, REJ550, 640, "unknown" },
 		{ "f1.5 third", 4, 1.5, 0, 0, 0, 0, UNK, 0, 0, 2, 0,
 		  REJ550, 9, "unknown" },
 		{ "f1 fixed", 10, 1, 0, 0, 0, 0, UNK, 0, 0, 5, 3.7,
+		  REJ550, 10, "unknown" },
+		{ "f0.5 is fixed too", 10, 0.5, 0, 0, 0, 0, UNK, 0, 0, 5,
+		  3.7, REJ550, 10, "unknown" },
+		{ "f0 is fixed too", 10, 0, 0, 0, 0, 0, UNK, 0, 0, 5, 3.7,
 		  REJ550, 10, "unknown" },
 		{ "f1 fixed, max above", 10, 1, 60, 0, 0, 0, UNK, 0, 0, 9, 0,
 		  REJ550, 10, "unknown" },
@@ -419,14 +459,38 @@ START_TEST(test_escalation_ceiling_factor2)
 		  REJ550, 60, "unknown" },
 		{ "score alone hits it", 10, 2, 60, 0, 0, 0, UNK, 0, 0, 0, 3.5,
 		  REJ550, 60, "unknown" },
+		{ "score 2.49 rounds below it", 10, 2, 60, 0, 0, 0, UNK, 0, 0,
+		  0, 2.49, REJ550, 40, "unknown" },
+		{ "score 2.5 rounds to hit it", 10, 2, 60, 0, 0, 0, UNK, 0, 0,
+		  0, 2.5, REJ550, 60, "unknown" },
+		{ "unknowns 2, score 2: not summed", 10, 2, 60, 0, 0, 0, UNK,
+		  0, 0, 2, 2, REJ550, 40, "unknown" },
 		{ "huge exponent", 10, 2, 3600, 0, 0, 0, UNK, 0, 0, 5000, 0,
 		  REJ550, 3600, "unknown" },
+	};
+	/*
+	 * How a client that has made n probes is known: by its unknowns in
+	 * this session, by its score, or by both (the score counts them
+	 * already), the score maybe a little decayed or grown since.
+	 */
+	static const struct {
+		const char	*how;
+		int		by_unknowns, by_score;
+		double		score_off;	/* added to n in the score */
+	} ways[] = {
+		{ "unknowns", 1, 0, 0 },
+		{ "score", 0, 1, 0 },
+		{ "score decayed by 0.4", 0, 1, -0.4 },
+		{ "score 0.4 over", 0, 1, 0.4 },
+		{ "both, not summed", 1, 1, 0 },
+		{ "both, score decayed by 0.4", 1, 1, -0.4 },
 	};
 	struct policy_config cfg;
 	struct policy_input in;
 	struct decision d;
-	double prev = 0;
+	double prev;
 	unsigned n;
+	size_t w;
 
 	check_drows(rows, NROWS(rows));
 
@@ -437,15 +501,22 @@ START_TEST(test_escalation_ceiling_factor2)
 	cfg.factor = 2;
 	cfg.delay_max = 60;
 	in.cls = RCPT_UNKNOWN;
-	for (n = 0; n < 40; n++) {
-		double want = n < 3 ? 10 * (double)(1u << n) : 60;
+	for (w = 0; w < NROWS(ways); w++) {
+		prev = 0;
+		for (n = 0; n < 40; n++) {
+			double want = n < 3 ? 10 * (double)(1u << n) : 60;
 
-		in.unknowns = n;
-		policy_decide(&cfg, &in, &d);
-		ck_assert_msg(near(d.delay, want), "n-1=%u delay %g want %g",
-		    n, d.delay, want);
-		ck_assert(d.delay >= prev);
-		prev = d.delay;
+			in.unknowns = ways[w].by_unknowns ? n : 0;
+			in.score = ways[w].by_score && n > 0 ?
+			    n + ways[w].score_off : 0;
+			policy_decide(&cfg, &in, &d);
+			ck_assert_msg(near(d.delay, want), "%s: n-1=%u "
+			    "(unknowns %u score %g) delay %g want %g",
+			    ways[w].how, n, in.unknowns, in.score, d.delay,
+			    want);
+			ck_assert(d.delay >= prev);
+			prev = d.delay;
+		}
 	}
 }
 END_TEST
@@ -470,12 +541,21 @@ START_TEST(test_allowance)
 		  REJ550, 10, "unknown" },
 		{ "allow, score but suspect off", 10, 2, 0, 2, 0, 0, UNK, 0, 0,
 		  0, 50, REJ550, 0, "unknown" },
-		{ "allow, score below suspect", 10, 2, 0, 2, 3, 0, UNK, 0, 0,
-		  0, 2.999, REJ550, 0, "unknown" },
+		{ "allow, score 2 below suspect", 10, 2, 0, 2, 3, 0, UNK, 0, 0,
+		  0, 2, REJ550, 0, "unknown" },
+		{ "allow, score 2.49 rounds below suspect", 10, 2, 0, 2, 3, 0,
+		  UNK, 0, 0, 1, 2.49, REJ550, 0, "unknown" },
+		{ "allow, score 2.5 rounds to suspect", 10, 2, 0, 2, 3, 0, UNK,
+		  0, 0, 0, 2.5, REJ550, 80, "unknown" },
 		{ "allow, score at suspect", 10, 2, 0, 2, 3, 0, UNK, 0, 0,
 		  0, 3, REJ550, 80, "unknown" },
-		{ "allow, score over suspect", 10, 2, 0, 2, 3, 0, UNK, 0, 0,
-		  1, 4.5, REJ550, 320, "unknown" },
+		{ "allow, unknowns 1, score 4.5: max(1, 5)", 10, 2, 0, 2, 3, 0,
+		  UNK, 0, 0, 1, 4.5, REJ550, 320, "unknown" },
+		/* allowance counts the session's unknowns, not the score */
+		{ "allow 2, unknowns 2, score 1: pays", 10, 2, 0, 2, 0, 0, UNK,
+		  0, 0, 2, 1, REJ550, 40, "unknown" },
+		{ "allow 2, unknowns 1, score 2: free", 10, 2, 0, 2, 0, 0, UNK,
+		  0, 0, 1, 2, REJ550, 0, "unknown" },
 		{ "allow 5, unknowns below suspect", 10, 2, 0, 5, 3, 0, UNK,
 		  0, 0, 2, 0, REJ550, 0, "unknown" },
 		{ "allow 5, unknowns at suspect", 10, 2, 0, 5, 3, 0, UNK,
@@ -498,34 +578,40 @@ START_TEST(test_suspect)
 		/* suspect by score */
 		{ "exists, score at suspect", 10, 2, 0, 0, 3, 0, RCPT_EXISTS,
 		  0, 0, 0, 3, ACC250, 80, "exists" },
-		{ "nonlocal, score 3.5", 10, 2, 0, 0, 3, 0, RCPT_NONLOCAL,
-		  0, 0, 0, 3.5, ACTION_ACCEPT, "250", NULL, 80, "non-local" },
+		{ "nonlocal, score 3.5 rounds to 4", 10, 2, 0, 0, 3, 0,
+		  RCPT_NONLOCAL, 0, 0, 0, 3.5, ACTION_ACCEPT, "250", NULL, 160,
+		  "non-local" },
+		{ "exists, score 2.5 rounds to suspect", 10, 2, 0, 0, 3, 0,
+		  RCPT_EXISTS, 0, 0, 0, 2.5, ACC250, 80, "exists" },
 		{ "postmaster, score 3", 10, 2, 0, 0, 3, 0, RCPT_POSTMASTER,
 		  0, 0, 0, 3, ACTION_ACCEPT, "250", NULL, 80, "postmaster" },
-		{ "tempfail, score 4 unknowns 1", 10, 2, 0, 0, 3, 0,
-		  RCPT_LOOKUP_FAILED, 0, 0, 1, 4, ACTION_TEMPFAIL, "451",
-		  "4.3.0", 320, "directory-error" },
+		{ "tempfail, unknowns 1, score 4: max(1, 4)", 10, 2, 0, 0, 3,
+		  0, RCPT_LOOKUP_FAILED, 0, 0, 1, 4, ACTION_TEMPFAIL, "451",
+		  "4.3.0", 160, "directory-error" },
 		{ "bad syntax, score 3", 10, 2, 0, 0, 3, 0, RCPT_BAD_SYNTAX,
 		  0, 0, 0, 3, ACTION_REJECT, "501", "5.1.3", 80,
 		  "bad-address" },
 		{ "exists, suspect, ceiling", 10, 2, 60, 0, 3, 0, RCPT_EXISTS,
 		  0, 0, 2, 3, ACC250, 60, "exists" },
+		{ "exists, suspect, below ceiling, not summed", 10, 2, 100, 0,
+		  3, 0, RCPT_EXISTS, 0, 0, 2, 3, ACC250, 80, "exists" },
 		{ "exists, suspect, fixed", 10, 1, 0, 0, 3, 0, RCPT_EXISTS,
 		  0, 0, 0, 7, ACC250, 10, "exists" },
 		/* suspect by unknowns in this session */
 		{ "exists, unknowns at suspect", 10, 2, 0, 0, 3, 0,
 		  RCPT_EXISTS, 0, 0, 3, 0, ACC250, 80, "exists" },
-		{ "postmaster, unknowns over", 10, 2, 0, 0, 3, 0,
-		  RCPT_POSTMASTER, 0, 0, 4, 0.5, ACTION_ACCEPT, "250", NULL,
-		  160, "postmaster" },
+		{ "postmaster, unknowns 4, score 0.5: max(4, 1)", 10, 2, 0, 0,
+		  3, 0, RCPT_POSTMASTER, 0, 0, 4, 0.5, ACTION_ACCEPT, "250",
+		  NULL, 160, "postmaster" },
 		/* clean: valid answers at once */
-		{ "exists, score just below", 10, 2, 0, 0, 3, 0, RCPT_EXISTS,
-		  0, 0, 0, 2.999, ACC250, 0, "exists" },
+		{ "exists, score 2.49 rounds below", 10, 2, 0, 0, 3, 0,
+		  RCPT_EXISTS, 0, 0, 0, 2.49, ACC250, 0, "exists" },
 		{ "exists, unknowns just below", 10, 2, 0, 0, 3, 0,
 		  RCPT_EXISTS, 0, 0, 2, 0, ACC250, 0, "exists" },
-		{ "tempfail, clean", 10, 2, 0, 0, 3, 0, RCPT_LOOKUP_FAILED,
-		  0, 0, 2, 2.5, ACTION_TEMPFAIL, "451", "4.3.0", 0,
-		  "directory-error" },
+		/* unknowns 2 and score 2: max 2, not the sum 4 */
+		{ "tempfail, clean, not summed", 10, 2, 0, 0, 3, 0,
+		  RCPT_LOOKUP_FAILED, 0, 0, 2, 2.4, ACTION_TEMPFAIL, "451",
+		  "4.3.0", 0, "directory-error" },
 		{ "bad syntax, clean", 10, 2, 0, 0, 3, 0, RCPT_BAD_SYNTAX,
 		  0, 0, 0, 0, ACTION_REJECT, "501", "5.1.3", 0,
 		  "bad-address" },
@@ -533,9 +619,14 @@ START_TEST(test_suspect)
 		  0, 0, 100, 100, ACC250, 0, "exists" },
 		{ "suspect, delay 0", 0, 2, 0, 0, 3, 0, RCPT_EXISTS,
 		  0, 0, 5, 5, ACC250, 0, "exists" },
-		/* fractional suspect_score: no floor on the comparison */
-		{ "suspect 2.5, score 2.5", 10, 2, 0, 0, 2.5, 0, RCPT_EXISTS,
-		  0, 0, 0, 2.5, ACC250, 40, "exists" },
+		/*
+		 * fractional suspect_score: the whole number of probes is
+		 * compared with it as it is, neither floored nor rounded
+		 */
+		{ "suspect 2.5, score 2.5 rounds to 3", 10, 2, 0, 0, 2.5, 0,
+		  RCPT_EXISTS, 0, 0, 0, 2.5, ACC250, 80, "exists" },
+		{ "suspect 2.5, score 2.49 rounds to 2", 10, 2, 0, 0, 2.5, 0,
+		  RCPT_EXISTS, 0, 0, 0, 2.49, ACC250, 0, "exists" },
 		{ "suspect 2.5, unknowns 2", 10, 2, 0, 0, 2.5, 0, RCPT_EXISTS,
 		  0, 0, 2, 0, ACC250, 0, "exists" },
 		{ "suspect 2.5, unknowns 3", 10, 2, 0, 0, 2.5, 0, RCPT_EXISTS,
@@ -549,14 +640,21 @@ END_TEST
 /* every class, every state: a suspect answer takes as long as an unknown */
 START_TEST(test_suspect_same_delay)
 {
-	static const double scores[] = { 0, 0.5, 2.999, 3, 3.2, 4, 7.9 };
+	static const double scores[] = {
+		0, 0.49, 0.5, 2.49, 2.5, 2.999, 3, 3.2, 3.49, 4, 7.9
+	};
+	/* each score rounded half up, by hand */
+	static const unsigned rounded[] = {
+		0, 0, 1, 2, 3, 3, 3, 3, 3, 4, 8
+	};
 	struct policy_config cfg;
 	struct policy_input in;
 	struct decision d, u;
 	unsigned unknowns;
 	size_t i;
-	int cls, susp, tested = 0;
+	int cls, susp, tested = 0, clean = 0;
 
+	ck_assert_int_eq(NROWS(scores), NROWS(rounded));
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&in, 0, sizeof(in));
 	cfg.delay = 3;
@@ -568,7 +666,8 @@ START_TEST(test_suspect_same_delay)
 		for (i = 0; i < NROWS(scores); i++) {
 			in.unknowns = unknowns;
 			in.score = scores[i];
-			susp = in.score >= 3 || unknowns >= 3;
+			/* probes = max(unknowns, rounded score) >= 3 */
+			susp = rounded[i] >= 3 || unknowns >= 3;
 			in.cls = RCPT_UNKNOWN;
 			policy_decide(&cfg, &in, &u);
 			for (cls = RCPT_EXISTS; cls <= RCPT_BAD_SYNTAX; cls++) {
@@ -586,22 +685,32 @@ START_TEST(test_suspect_same_delay)
 					    unknowns, in.score, d.delay,
 					    u.delay);
 					tested++;
-				} else
+				} else {
 					ck_assert_msg(d.delay == 0,
-					    "%s clean: delay %g",
-					    class_names[cls], d.delay);
+					    "%s clean, unknowns %u score %g: "
+					    "delay %g", class_names[cls],
+					    unknowns, in.score, d.delay);
+					clean++;
+				}
 			}
 		}
 	ck_assert_int_gt(tested, 0);
+	ck_assert_int_gt(clean, 0);
 }
 END_TEST
 
-/* an unknown that would bring the score to harvest_score gets 421 */
+/* an unknown that would bring the probes to harvest_score gets 421 */
 START_TEST(test_harvest)
 {
 	static const struct drow rows[] = {
-		{ "score+1 below", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 0, 3.9,
+		{ "score+1 below", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 0, 3,
 		  REJ550, 80, "unknown" },
+		{ "score 3.49 rounds to 3: +1 below", 10, 2, 0, 0, 0, 5, UNK,
+		  0, 0, 0, 3.49, REJ550, 80, "unknown" },
+		{ "score 3.5 rounds to 4: +1 at", 10, 2, 0, 0, 0, 5, UNK, 0, 0,
+		  0, 3.5, H421, 0, "harvest" },
+		{ "score 3.9 rounds to 4: +1 at", 10, 2, 0, 0, 0, 5, UNK, 0, 0,
+		  0, 3.9, H421, 0, "harvest" },
 		{ "score+1 exactly at", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 0, 4,
 		  H421, 0, "harvest" },
 		{ "score+1 over", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 0, 4.5,
@@ -618,9 +727,17 @@ START_TEST(test_harvest)
 		  0, H421, 0, "harvest" },
 		{ "harvest off", 10, 1, 0, 0, 0, 0, UNK, 0, 0, 0, 1000,
 		  REJ550, 10, "unknown" },
-		/* unknowns in the session do not count, only the score */
-		{ "unknowns do not count", 10, 1, 0, 0, 0, 5, UNK, 0, 0, 50,
+		/* the session's unknowns count too, but not added to score */
+		{ "unknowns 3: +1 below", 10, 1, 0, 0, 0, 5, UNK, 0, 0, 3,
 		  0, REJ550, 10, "unknown" },
+		{ "unknowns 4: +1 at", 10, 1, 0, 0, 0, 5, UNK, 0, 0, 4,
+		  0, H421, 0, "harvest" },
+		{ "unknowns 50", 10, 1, 0, 0, 0, 5, UNK, 0, 0, 50,
+		  0, H421, 0, "harvest" },
+		{ "unknowns 3, score 3: not summed", 10, 2, 0, 0, 0, 5, UNK,
+		  0, 0, 3, 3, REJ550, 80, "unknown" },
+		{ "unknowns 4, score 1: max(4, 1) +1 at", 10, 2, 0, 0, 0, 5,
+		  UNK, 0, 0, 4, 1, H421, 0, "harvest" },
 		/* only an unknown is answered 421 by policy_decide */
 		{ "exists over harvest", 10, 2, 0, 0, 0, 5, RCPT_EXISTS, 0, 0,
 		  0, 4.5, ACC250, 0, "exists" },
@@ -635,6 +752,66 @@ START_TEST(test_harvest)
 	};
 
 	check_drows(rows, NROWS(rows));
+}
+END_TEST
+
+/*
+ * A recipient that Postfix has rejected itself never gets the harvest
+ * 421 (Postfix ignores our answer for it): the normal delay instead.
+ * Every anonymous unknown row here is at or over harvest_score, so it
+ * would get the 421 if Postfix had not rejected it (checked below).
+ */
+START_TEST(test_harvest_mta_rejected)
+{
+	static const struct drow rows[] = {
+		{ "score+1 exactly at", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 0, 4,
+		  REJ550, 160, "unknown" },
+		{ "score 3.5 rounds to 4: +1 at", 10, 2, 0, 0, 0, 5, UNK, 0, 0,
+		  0, 3.5, REJ550, 160, "unknown" },
+		{ "unknowns 4: +1 at", 10, 2, 0, 0, 0, 5, UNK, 0, 0, 4, 0,
+		  REJ550, 160, "unknown" },
+		{ "score far over, ceiling", 10, 2, 60, 0, 0, 5, UNK, 0, 0, 7,
+		  40, REJ550, 60, "unknown" },
+		{ "score far over, fixed", 10, 1, 0, 0, 0, 5, UNK, 0, 0, 7,
+		  40, REJ550, 10, "unknown" },
+		{ "harvest 1, fresh client", 10, 1, 0, 0, 0, 1, UNK, 0, 0, 0,
+		  0, REJ550, 10, "unknown" },
+		{ "delay 0", 0, 1, 0, 0, 0, 5, UNK, 0, 0, 0, 4,
+		  REJ550, 0, "unknown" },
+		/* the allowance and suspicion apply as usual */
+		{ "inside allowance", 10, 2, 0, 10, 0, 5, UNK, 0, 0, 0, 4,
+		  REJ550, 0, "unknown" },
+		{ "inside allowance, suspect", 10, 2, 0, 10, 3, 5, UNK, 0, 0,
+		  0, 4, REJ550, 160, "unknown" },
+		/* exempt sessions: still no delay */
+		{ "authenticated", 10, 2, 0, 0, 0, 5, UNK, 1, 0, 0, 40,
+		  REJ550, 0, "unknown" },
+		{ "trusted", 10, 2, 0, 0, 0, 5, UNK, 0, 1, 0, 40,
+		  REJ550, 0, "unknown" },
+		/* other classes: as without mta_rejected */
+		{ "exists, suspect", 10, 2, 0, 0, 3, 5, RCPT_EXISTS, 0, 0, 0,
+		  4.5, ACC250, 320, "exists" },
+	};
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+	size_t i;
+	int over = 0;
+
+	check_drows_as(rows, NROWS(rows), 1);
+
+	/* the same anonymous unknowns, not rejected by Postfix: 421 */
+	for (i = 0; i < NROWS(rows); i++) {
+		if (rows[i].cls != UNK || rows[i].authenticated ||
+		    rows[i].trusted)
+			continue;
+		drow_setup(&rows[i], &cfg, &in);
+		memset(&d, 0x5a, sizeof(d));
+		policy_decide(&cfg, &in, &d);
+		check_decision(rows[i].what, &d, H421, 0, "harvest");
+		over++;
+	}
+	ck_assert_int_gt(over, 0);
 }
 END_TEST
 
@@ -716,7 +893,9 @@ END_TEST
 struct brow {
 	const char	*what;
 	int		authenticated, trusted, exempt_check;
-	double		score, harvest_score;
+	double		score;
+	unsigned	unknowns;
+	double		harvest_score;
 	unsigned	cap_total, cap_net;
 	int		cap_tempfail;
 	unsigned	asleep_total, asleep_net;
@@ -736,57 +915,77 @@ struct brow {
 START_TEST(test_before_lookup)
 {
 	static const struct brow rows[] = {
-		/* what        auth trust chk score harv ctot cnet tf
+		/* what        auth trust chk score unk harv ctot cnet tf
 		   atot anet  ret ... */
-		{ "plain anonymous", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, LOOKUP },
-		{ "anon, all set, below", 0, 0, 0, 4.999, 5, 10, 3, 0, 9, 2,
+		{ "plain anonymous", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, LOOKUP },
+		{ "anon, all set, below", 0, 0, 0, 4.49, 4, 5, 10, 3, 0, 9, 2,
 		  LOOKUP },
 		/* exempt */
-		{ "auth, not checked", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		{ "auth, not checked", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		  1, EXEMPT },
-		{ "trusted, not checked", 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+		{ "trusted, not checked", 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		  1, EXEMPT },
-		{ "both, not checked", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+		{ "both, not checked", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		  1, EXEMPT },
-		{ "auth, not checked, over all", 1, 0, 0, 50, 5, 1, 1, 0, 9,
-		  9, 1, EXEMPT },
-		{ "auth, checked", 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, LOOKUP },
-		{ "trusted, checked", 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, LOOKUP },
-		{ "trusted, checked, over all", 0, 1, 1, 50, 5, 1, 1, 1, 9, 9,
+		{ "auth, not checked, over all", 1, 0, 0, 50, 50, 5, 1, 1, 0,
+		  9, 9, 1, EXEMPT },
+		{ "auth, checked", 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, LOOKUP },
+		{ "trusted, checked", 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
 		  LOOKUP },
-		{ "anon, exempt_check set", 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+		{ "trusted, checked, over all", 0, 1, 1, 50, 50, 5, 1, 1, 1, 9,
+		  9, LOOKUP },
+		{ "anon, exempt_check set", 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
 		  LOOKUP },
 		/* harvest */
-		{ "score at harvest", 0, 0, 0, 5, 5, 0, 0, 0, 0, 0, 1, HARV },
-		{ "score over harvest", 0, 0, 0, 5.01, 5, 0, 0, 0, 0, 0,
+		{ "score at harvest", 0, 0, 0, 5, 0, 5, 0, 0, 0, 0, 0,
 		  1, HARV },
-		{ "score just below", 0, 0, 0, 4.999, 5, 0, 0, 0, 0, 0,
+		{ "score over harvest", 0, 0, 0, 5.01, 0, 5, 0, 0, 0, 0, 0,
+		  1, HARV },
+		{ "score 4.49 rounds below", 0, 0, 0, 4.49, 0, 5, 0, 0, 0, 0,
+		  0, LOOKUP },
+		{ "score 4.5 rounds to harvest", 0, 0, 0, 4.5, 0, 5, 0, 0, 0,
+		  0, 0, 1, HARV },
+		{ "score 4.999 rounds to harvest", 0, 0, 0, 4.999, 0, 5, 0, 0,
+		  0, 0, 0, 1, HARV },
+		/* the session's unknowns count too, but not added to score */
+		{ "unknowns at harvest", 0, 0, 0, 0, 5, 5, 0, 0, 0, 0, 0,
+		  1, HARV },
+		{ "unknowns just below", 0, 0, 0, 0, 4, 5, 0, 0, 0, 0, 0,
 		  LOOKUP },
-		{ "harvest off", 0, 0, 0, 1e6, 0, 0, 0, 0, 0, 0, LOOKUP },
-		{ "harvest before caps", 0, 0, 0, 5, 5, 1, 1, 1, 5, 5,
+		{ "unknowns 4, score 4: not summed", 0, 0, 0, 4, 4, 5, 0, 0, 0,
+		  0, 0, LOOKUP },
+		{ "unknowns 5, score 1: max(5, 1)", 0, 0, 0, 1, 5, 5, 0, 0, 0,
+		  0, 0, 1, HARV },
+		{ "unknowns 2, score 4.5: max(2, 5)", 0, 0, 0, 4.5, 2, 5, 0, 0,
+		  0, 0, 0, 1, HARV },
+		{ "harvest off", 0, 0, 0, 1e6, 1000, 0, 0, 0, 0, 0, 0,
+		  LOOKUP },
+		{ "harvest before caps", 0, 0, 0, 5, 0, 5, 1, 1, 1, 5, 5,
 		  1, HARV },
 		/* total cap */
-		{ "total below cap", 0, 0, 0, 0, 0, 10, 0, 0, 9, 0, LOOKUP },
-		{ "total at cap", 0, 0, 0, 0, 0, 10, 0, 0, 10, 0,
+		{ "total below cap", 0, 0, 0, 0, 0, 0, 10, 0, 0, 9, 0,
+		  LOOKUP },
+		{ "total at cap", 0, 0, 0, 0, 0, 0, 10, 0, 0, 10, 0,
 		  1, FULL421 },
-		{ "total over cap", 0, 0, 0, 0, 0, 10, 0, 0, 11, 0,
+		{ "total over cap", 0, 0, 0, 0, 0, 0, 10, 0, 0, 11, 0,
 		  1, FULL421 },
-		{ "total at cap, tempfail", 0, 0, 0, 0, 0, 10, 0, 1, 10, 0,
+		{ "total at cap, tempfail", 0, 0, 0, 0, 0, 0, 10, 0, 1, 10, 0,
 		  1, FULL451 },
-		{ "total cap off", 0, 0, 0, 0, 0, 0, 0, 0, 100000, 100000,
+		{ "total cap off", 0, 0, 0, 0, 0, 0, 0, 0, 0, 100000, 100000,
 		  LOOKUP },
 		/* per-network cap */
-		{ "net below cap", 0, 0, 0, 0, 0, 0, 3, 0, 50, 2, LOOKUP },
-		{ "net at cap", 0, 0, 0, 0, 0, 0, 3, 0, 3, 3, 1, FULL421 },
-		{ "net at cap, tempfail", 0, 0, 0, 0, 0, 0, 3, 1, 3, 3,
+		{ "net below cap", 0, 0, 0, 0, 0, 0, 0, 3, 0, 50, 2, LOOKUP },
+		{ "net at cap", 0, 0, 0, 0, 0, 0, 0, 3, 0, 3, 3, 1, FULL421 },
+		{ "net at cap, tempfail", 0, 0, 0, 0, 0, 0, 0, 3, 1, 3, 3,
 		  1, FULL451 },
-		{ "net at cap, total below", 0, 0, 0, 0, 0, 100, 3, 0, 3, 3,
+		{ "net at cap, total below", 0, 0, 0, 0, 0, 0, 100, 3, 0, 3, 3,
 		  1, FULL421 },
-		{ "total at cap, net below", 0, 0, 0, 0, 0, 3, 100, 1, 3, 1,
+		{ "total at cap, net below", 0, 0, 0, 0, 0, 0, 3, 100, 1, 3, 1,
 		  1, FULL451 },
-		{ "cap 1, one asleep", 0, 0, 0, 0, 0, 1, 0, 0, 1, 1,
+		{ "cap 1, one asleep", 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1,
 		  1, FULL421 },
-		{ "cap 1, none asleep", 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, LOOKUP },
+		{ "cap 1, none asleep", 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0,
+		  LOOKUP },
 	};
 	struct policy_config cfg;
 	struct policy_input in;
@@ -809,6 +1008,7 @@ START_TEST(test_before_lookup)
 		in.authenticated = r->authenticated;
 		in.trusted = r->trusted;
 		in.score = r->score;
+		in.unknowns = r->unknowns;
 		in.asleep_total = r->asleep_total;
 		in.asleep_net = r->asleep_net;
 		/* in->cls is not read: the same for every class */
@@ -893,6 +1093,7 @@ policy_suite(void)
 
 	tc = tcase_create("harvest");
 	tcase_add_test(tc, test_harvest);
+	tcase_add_test(tc, test_harvest_mta_rejected);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("exempt");
