@@ -395,9 +395,15 @@ mt_envrcpt(SMFICTX *ctx, char **argv)
 	 */
 	mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
 	status = smfi_getsymval(ctx, "{rcpt_host}");
-	s.mta_rejected = rt->cfg.tarpit_rejected && mailer &&
-	    strcmp(mailer, "error") == 0 && status &&
-	    strncmp(status, "5.1.1", 5) == 0;
+	if (mailer && strcmp(mailer, "error") == 0) {
+		if (!status || strncmp(status, "5.1.1", 5) != 0) {
+			/* Rejected by Postfix for another reason: not ours. */
+			runtime_release(rt);
+			__atomic_sub_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
+			return SMFIS_CONTINUE;
+		}
+		s.mta_rejected = 1;
+	}
 	judge_recipient(&rt->cfg, &rt->dir, rcpt ? rcpt : "", &s, &res);
 	slept = judge_and_wait(ctx, &rt->cfg, cc, &s, &res);
 	log_decision(ctx, &rt->cfg, cc, auth, rcpt, &res, slept);
