@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -300,6 +301,8 @@ main(int argc, char **argv)
 	if (config_check(cfg, stderr) < 0 ||
 	    config_load_password(cfg, stderr) < 0)
 		return fail(rt, EX_CONFIG, NULL);
+	/* The bind password is in memory from here on: no core dumps. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (backend_open(&rt->dir, cfg, err, sizeof(err)) < 0)
 		return fail(rt, EX_CONFIG, err);
 	if (cfg->query) {
