@@ -384,6 +384,9 @@ slot_connect(struct ldap_dir *ld, struct ldap_slot *slot, double deadline,
 		/* Share what is left among the servers still to try. */
 		l = connect_one(ld, ld->servers[order[k]].uri, left / (n - k), q);
 		if (l != NULL) {
+			log_debug("ldap: connected to %s",
+			    ld->servers[order[k]].uri ? ld->servers[order[k]].uri :
+			    "(ldap.conf URI)");
 			server_ok(ld, order[k]);
 			slot->ld = l;
 			slot->server = order[k];

@@ -79,7 +79,12 @@ conn_get(SMFICTX *ctx)
 	return cc;
 }
 
-/* show_addr - loggable form of an envelope address, without brackets */
+/*
+ * show_addr - loggable form of an envelope address: without its angle
+ * brackets when it has both (or is cut short), so that the log line's
+ * own "<...>" is exact; an unbalanced one is shown as it came ("<<a@x>",
+ * "<a@x>>")
+ */
 static void
 show_addr(const char *raw, char *buf, size_t len)
 {
@@ -91,12 +96,13 @@ show_addr(const char *raw, char *buf, size_t len)
 		util_strlcpy(buf, "", len);
 		return;
 	}
-	if (raw[0] == '<')
-		raw++;
 	cut = util_strlcpy(tmp, raw, sizeof(tmp)) >= sizeof(tmp);
 	n = strlen(tmp);
-	if (!cut && n > 0 && tmp[n - 1] == '>')
-		tmp[n - 1] = '\0';
+	if (n >= 2 && tmp[0] == '<' && (cut || tmp[n - 1] == '>')) {
+		if (!cut)
+			tmp[--n] = '\0';
+		memmove(tmp, tmp + 1, n);	/* with the terminator */
+	}
 	util_log_escape(tmp, buf, len, 0);
 	if (cut && strlen(buf) + 4 < len)
 		strcat(buf, "...");	/* longer addresses are cut in logs */
@@ -147,6 +153,7 @@ mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		util_strlcpy(cc->client, "local", sizeof(cc->client));
 	if (cidr_addr_parse(cc->client, &cc->addr) < 0)
 		cc->addr.family = 0;
+	log_debug("connect client=%s", cc->client);
 	return SMFIS_CONTINUE;
 }
 
@@ -441,6 +448,8 @@ mt_close(SMFICTX *ctx)
 	struct conn_ctx *cc = smfi_getpriv(ctx);
 
 	if (cc) {
+		log_debug("close client=%s unknowns=%u", cc->client,
+		    cc->unknowns);
 		free(cc->sender);
 		free(cc);
 		smfi_setpriv(ctx, NULL);
