@@ -519,6 +519,9 @@ mt_start_milter() {
 			-p "$MT_MILTER_SOCK" "$@" </dev/null >"$MT_MILTER_LOG" 2>&1 &
 		MT_MILTER_PID=$!
 		if mt_wait_alive "$MT_MILTER_PID" 10 mt_port_listening "$MT_MILTER_PORT"; then
+			# The socket listens a moment before the "starting" line
+			# (much longer under valgrind): wait for both.
+			mt_wait_for 30 grep -q ' starting ' "$MT_MILTER_LOG"
 			mt_say "daemon up: pid $MT_MILTER_PID $MT_MILTER_SOCK"
 			return 0
 		fi

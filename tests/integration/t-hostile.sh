@@ -254,7 +254,12 @@ n=$(mt_log_line "rcpt=<many-..." action=reject code=550 reason=unknown | wc -l)
 mt_check "9000 unknown -> 550 in the log ($n)" [ "$n" -eq 9000 ]
 rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$MT_MILTER_PID/status")
 mt_say "VmRSS before ${rss0} kB, after ${rss1} kB"
-mt_check "VmRSS grew by less than 20 MB (${rss0} -> ${rss1} kB)" [ $((rss1 - rss0)) -lt 20480 ]
+if [ -n "${MT_WRAPPER:-}" ]; then
+	# Under valgrind the RSS is valgrind's; memcheck judges leaks there.
+	mt_say "NOTE: RSS not checked under MT_WRAPPER=$MT_WRAPPER (${rss0} -> ${rss1} kB)"
+else
+	mt_check "VmRSS grew by less than 20 MB (${rss0} -> ${rss1} kB)" [ $((rss1 - rss0)) -lt 20480 ]
+fi
 mt_check "alice served after 10,000 RCPTs" mt_rcpt continue "<alice@example.com>"
 mt_stop_milter_bg
 
