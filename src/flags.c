@@ -129,9 +129,17 @@ add_uris(struct config *cfg, const char *arg, FILE *err)
 
 	for (tok = strtok_r(copy, " ,", &save); tok;
 	    tok = strtok_r(NULL, " ,", &save)) {
-		if (strncasecmp(tok, "file:", 5) == 0 && tok[5] != '\0') {
-			flags_replace(&cfg->users_file, tok + 5 +
-			    (strncmp(tok + 5, "//", 2) == 0 ? 2 : 0));
+		if (strncasecmp(tok, "file:", 5) == 0) {
+			const char *path = tok + 5 +
+			    (strncmp(tok + 5, "//", 2) == 0 ? 2 : 0);
+
+			if (*path == '\0') {
+				fprintf(err, PROG ": -H/--uri: \"%s\" has no"
+				    " path\n", tok);
+				rc = -1;
+				break;
+			}
+			flags_replace(&cfg->users_file, path);
 			n++;
 			continue;
 		}
