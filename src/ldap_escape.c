@@ -65,6 +65,21 @@ ldap_escape_value(const char *in, char *out, size_t outlen)
 	return o;
 }
 
+/*
+ * after_equals - is the '%' at pct inside an assertion value: an '='
+ * stands between it and the '(' that opens its clause
+ */
+static int
+after_equals(const char *tmpl, const char *pct)
+{
+	const char *q;
+
+	for (q = pct - 1; q >= tmpl && *q != '('; q--)
+		if (*q == '=')
+			return 1;
+	return 0;
+}
+
 /* filter_check - validate a template; 0 ok, -1 with *why set */
 int
 filter_check(const char *tmpl, const char **why)
@@ -93,9 +108,15 @@ filter_check(const char *tmpl, const char **why)
 			break;
 		case '%':
 			p++;
-			if (*p == 's' || *p == 'u' || *p == 'd')
+			if (*p == 's' || *p == 'u' || *p == 'd') {
+				if (!after_equals(tmpl, p - 1)) {
+					*why = "puts %s, %u or %d outside an"
+					    " assertion value (it must follow"
+					    " \"attribute=\")";
+					return -1;
+				}
 				uses++;
-			else if (*p != '%') {
+			} else if (*p != '%') {
 				*why = "has a '%' not followed by s, u, d or %";
 				return -1;
 			}

@@ -298,6 +298,10 @@ START_TEST(test_check_refuses)
 	check_bad("(mail=%s) ", "after");
 	check_bad("(mail=%x)", "%");
 	check_bad("(mail=%s%)", "%");
+	/* a value outside an assertion value could add structure */
+	check_bad("(%u)", "assertion value");
+	check_bad("(%u=x)", "assertion value");
+	check_bad("(|(mail=%s)(%u))", "assertion value");
 	check_bad("(mail=%s)%", "after");
 	check_bad("(mail=%)", "%");
 	check_bad("(mail=alice@example.com)", "none");
