@@ -126,6 +126,8 @@ static const char usage_text[] =
 "      --socket-group GROUP   group of a unix: socket, e.g. postfix\n"
 "      --stats-file FILE      write statistics (Prometheus text) to FILE\n"
 "      --stats-interval SECS  how often, 1-86400 (default 60)\n"
+"      --thread-stack KB      stack of each session thread, 64-65536 KiB;\n"
+"                             0 = the C library's (default 256)\n"
 "  -f, --foreground           do not detach; log to stderr\n"
 "  -v, --verbose              log debug lines too\n"
 "  -h, --help                 show this help\n"
@@ -156,6 +158,7 @@ config_init(struct config *cfg)
 	cfg->cache_stale = CONFIG_DEFAULT_CACHE_STALE;
 	cfg->socket_mode = -1;
 	cfg->stats_interval = 60;
+	cfg->thread_stack_kb = 256;
 	cfg->delay_factor = 1;
 	cfg->suspect_score = 5;
 	cfg->harvest_score = 25;

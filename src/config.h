@@ -89,6 +89,7 @@ struct config {
 	char		*socket_group;
 	char		*stats_file;
 	double		stats_interval;
+	long		thread_stack_kb;	/* 0: the C library's default */
 	/* harvest defence */
 	double		delay_factor;
 	double		delay_max;	/* 0: as much as the margin allows */

@@ -63,6 +63,7 @@ const struct option flags_long[] = {
 	{ "require-auth-local-sender", no_argument, NULL, OPT_REQUIRE_AUTH_SENDER },
 	{ "keepalive", no_argument, NULL, OPT_KEEPALIVE },
 	{ "tarpit-rejected", no_argument, NULL, OPT_TARPIT_REJECTED },
+	{ "thread-stack", required_argument, NULL, OPT_THREAD_STACK },
 	{ "socket", required_argument, NULL, 'p' },
 	{ "uri", required_argument, NULL, 'H' },
 	{ "base", required_argument, NULL, 'b' },
@@ -573,6 +574,15 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 		return 0;
 	case OPT_TARPIT_REJECTED:
 		cfg->tarpit_rejected = 1;
+		return 0;
+	case OPT_THREAD_STACK:
+		if (util_parse_long(arg, 0, 65536, &cfg->thread_stack_kb) < 0 ||
+		    (cfg->thread_stack_kb > 0 && cfg->thread_stack_kb < 64)) {
+			fprintf(err, PROG ": %s: \"%s\" is not a stack size in"
+			    " KiB from 64 to 65536, or 0 for the C library's"
+			    " default\n", flag, arg);
+			return -1;
+		}
 		return 0;
 	case OPT_STATS_INTERVAL:
 		if (util_parse_seconds(arg, 1, 86400, &d) < 0) {

@@ -13,6 +13,7 @@
  */
 #include "autoconfig.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -146,6 +147,47 @@ sigwait(const sigset_t *set, int *sig)
 	}
 }
 
+/*
+ * pthread_create - libmilter (Debian's is built with its pool of workers)
+ * starts a thread whenever a session has a command to run and no worker is
+ * idle; a session asleep in the tarpit holds its worker. When that fails
+ * (thread or memory limits), libmilter says so only to syslog and the
+ * session gets no answer: the MTA applies its milter_default_action when
+ * its milter timeout ends. This definition comes before libc's, like
+ * sigwait() above: it passes the call on and puts each failure, and the
+ * recovery, in our own log.
+ */
+int
+pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+    void *(*start)(void *), void *arg)
+{
+	typedef int (*create_fn)(pthread_t *, const pthread_attr_t *,
+	    void *(*)(void *), void *);
+	static create_fn next;		/* libc's (or a sanitizer's) */
+	static unsigned failures;	/* in a row */
+	create_fn fn;
+	unsigned n;
+	int rc;
+
+	if ((fn = __atomic_load_n(&next, __ATOMIC_ACQUIRE)) == NULL) {
+		*(void **)&fn = dlsym(RTLD_NEXT, "pthread_create");
+		if (fn == NULL)
+			return EAGAIN;
+		__atomic_store_n(&next, fn, __ATOMIC_RELEASE);
+	}
+	rc = fn(thread, attr, start, arg);
+	if (rc != 0) {
+		n = __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+		log_warnx("cannot start a thread: %s (%u in a row); a session"
+		    " waiting for one gets no answer until the MTA's milter"
+		    " timeout", strerror(rc), n);
+	} else if ((n = __atomic_exchange_n(&failures, 0,
+	    __ATOMIC_RELAXED)) > 0)
+		log_info("threads start again after %u failure%s", n,
+		    n == 1 ? "" : "s");
+	return rc;
+}
+
 /* scope_name - for the start-up line */
 static const char *
 scope_name(enum config_scope s)
@@ -172,6 +214,35 @@ start_line(const struct config *cfg)
 		    cfg->filter, cfg->ndomains, cfg->delay, cfg->ldap_timeout,
 		    cfg->pool_size, cfg->cache ? "on" : "off",
 		    cfg->milter_timeout, cfg->dry_run ? " dry_run=yes" : "");
+}
+
+/*
+ * thread_stack - the stack size of threads created from here on
+ *
+ * libmilter creates one thread per MTA connection with default attributes,
+ * so the C library's default (RLIMIT_STACK, often 8 MiB) applies to every
+ * session. A session needs a few KiB; with transparent huge pages a large
+ * stack can be backed by 2 MiB pages, so 10,000 sessions asleep in the
+ * tarpit would cost gigabytes. Setting the default once, before any thread
+ * exists, covers libmilter's threads without touching libmilter.
+ */
+static void
+thread_stack(long kb)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	if (kb == 0)
+		return;
+	if ((rc = pthread_attr_init(&attr)) == 0) {
+		if ((rc = pthread_attr_setstacksize(&attr,
+		    (size_t)kb * 1024)) == 0)
+			rc = pthread_setattr_default_np(&attr);
+		pthread_attr_destroy(&attr);
+	}
+	if (rc != 0)
+		log_warnx("thread-stack=%ldk not applied (%s); threads use"
+		    " the C library's default", kb, strerror(rc));
 }
 
 /* fail - a start-up problem: message, cleanup, exit status */
@@ -247,10 +318,16 @@ serve(struct runtime *rt, int argc, char **argv)
 	sigaddset(&usr1, SIGTERM);
 	sigaddset(&usr1, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	thread_stack(cfg->thread_stack_kb);
 	stats_start(&fixed);
 	runtime_start(rt, argc, argv);	/* from here on, cfg may be swapped */
 
 	rc = smfi_main();
+	if (rc != MI_SUCCESS)
+		log_err("libmilter stopped serving (its listener gives up after"
+		    " repeated accept, memory or thread failures); exiting"
+		    " with status 70 for the service manager to restart the"
+		    " daemon");
 
 	/* Wake sleepers (if the signal did not already) and let them answer. */
 	tarpit_stop();

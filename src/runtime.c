@@ -113,6 +113,8 @@ fixed_changed(const struct config *o, const struct config *n)
 		return "ipv4-prefix/ipv6-prefix/score-half-life/score-table-size";
 	if (o->tarpit_rejected != n->tarpit_rejected)
 		return "tarpit-rejected";
+	if (o->thread_stack_kb != n->thread_stack_kb)
+		return "thread-stack";
 	return NULL;
 }
 

@@ -490,6 +490,26 @@ START_TEST(test_bad_pool_size)
 }
 END_TEST
 
+START_TEST(test_thread_stack)
+{
+	static const char *const bad[] = { "1", "63", "65537", "-1", "256k",
+	    "1.5", "" };
+	size_t i;
+
+	ck_assert_int_eq(cfg.thread_stack_kb, 256);
+	ck_assert_int_eq(PARSE("--thread-stack", "64"), CONFIG_OK);
+	ck_assert_int_eq(cfg.thread_stack_kb, 64);
+	ck_assert_int_eq(PARSE("--thread-stack=65536"), CONFIG_OK);
+	ck_assert_int_eq(cfg.thread_stack_kb, 65536);
+	ck_assert_int_eq(PARSE("--thread-stack", "0"), CONFIG_OK);
+	ck_assert_int_eq(cfg.thread_stack_kb, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		refused(PARSE("--thread-stack", bad[i]));
+		HAS(err_txt, "--thread-stack", "KiB", "64 to 65536");
+	}
+}
+END_TEST
+
 START_TEST(test_bad_milter_timeout)
 {
 	static const char *const bad[] = { "0", "0.5", "3601", "x", "" };
@@ -989,6 +1009,7 @@ config_suite(void)
 	tcase_add_test(tc, test_bad_delay);
 	tcase_add_test(tc, test_bad_ldap_timeout);
 	tcase_add_test(tc, test_bad_pool_size);
+	tcase_add_test(tc, test_thread_stack);
 	tcase_add_test(tc, test_bad_milter_timeout);
 	tcase_add_test(tc, test_bad_scope);
 	tcase_add_test(tc, test_bad_filter);
