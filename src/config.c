@@ -422,6 +422,7 @@ int
 config_load_password(struct config *cfg, FILE *err)
 {
 	char buf[PASSWORD_MAX + 2];
+	enum util_line got;
 	struct stat st;
 	FILE *fp;
 	size_t len;
@@ -436,11 +437,16 @@ config_load_password(struct config *cfg, FILE *err)
 	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & S_IROTH))
 		fprintf(err, PROG ": warning: password file %s is readable by"
 		    " everyone; chmod o-r it\n", cfg->password_file);
-	if (fgets(buf, sizeof(buf), fp) == NULL)
-		buf[0] = '\0';
+	got = util_read_line(fp, buf, sizeof(buf));
 	fclose(fp);
+	if (got == UTIL_LINE_NUL) {
+		fprintf(err, PROG ": -y/--password-file: %s: a NUL byte in the"
+		    " first line\n", cfg->password_file);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
 	len = strcspn(buf, "\r\n");
-	if (len > PASSWORD_MAX) {
+	if (got == UTIL_LINE_LONG || len > PASSWORD_MAX) {
 		fprintf(err, PROG ": -y/--password-file: %s: password longer"
 		    " than %d bytes\n", cfg->password_file, PASSWORD_MAX);
 		explicit_bzero(buf, sizeof(buf));

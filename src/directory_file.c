@@ -108,6 +108,7 @@ table_load(const char *path, char *err, size_t errlen)
 {
 	char line[LINE_MAX_LEN + 2], dom[ADDR_DOMAIN_MAX + 3];
 	size_t acap = 0, dcap = 0, lineno = 0;
+	enum util_line got;
 	struct table *t;
 	struct addr a;
 	const char *why;
@@ -123,11 +124,16 @@ table_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	while ((got = util_read_line(fp, line, sizeof(line))) != UTIL_LINE_EOF) {
 		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
+		if (got == UTIL_LINE_LONG) {
 			snprintf(err, errlen, "%s:%zu: line longer than %d"
 			    " bytes", path, lineno, LINE_MAX_LEN);
+			goto bad;
+		}
+		if (got == UTIL_LINE_NUL) {
+			snprintf(err, errlen, "%s:%zu: a NUL byte in the line"
+			    " (not a text file?)", path, lineno);
 			goto bad;
 		}
 		p = trim(line);

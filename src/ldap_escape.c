@@ -13,6 +13,7 @@
  */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "ldap_escape.h"
@@ -120,6 +121,21 @@ filter_check(const char *tmpl, const char **why)
 				*why = "has a '%' not followed by s, u, d or %";
 				return -1;
 			}
+			break;
+		case '\\':
+			/*
+			 * RFC 4515: a backslash escapes one byte as two hex
+			 * digits. One the template leaves incomplete would be
+			 * completed by the value: (cn=\%u) with the local
+			 * part "29" would ask for the value ")".
+			 */
+			if (!isxdigit((unsigned char)p[1]) ||
+			    !isxdigit((unsigned char)p[2])) {
+				*why = "has a '\\' not followed by two hex digits"
+				    " (RFC 4515 escapes are \\XX)";
+				return -1;
+			}
+			p += 2;
 			break;
 		default:
 			if ((unsigned char)*p < 0x20 || *p == 0x7f) {

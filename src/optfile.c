@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "optfile.h"
+#include "util.h"
 
 #define OPTFILE_LINE_MAX 4096
 
@@ -92,6 +93,7 @@ optfile_read(struct config *cfg, const char *path, FILE *err)
 	char line[OPTFILE_LINE_MAX + 2], where[512], *p, *end;
 	unsigned lineno = 0;
 	struct stat st;
+	enum util_line got;
 	char quote;
 	int rc = 0;
 	FILE *fp;
@@ -107,14 +109,20 @@ optfile_read(struct config *cfg, const char *path, FILE *err)
 		fclose(fp);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	while ((got = util_read_line(fp, line, sizeof(line))) != UTIL_LINE_EOF) {
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%u", path, lineno);
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
+		if (got == UTIL_LINE_LONG) {
 			fprintf(err, "milter-tarpit: %s: line longer than %d"
 			    " bytes\n", where, OPTFILE_LINE_MAX);
 			rc = -1;
 			break;
+		}
+		if (got == UTIL_LINE_NUL) {
+			fprintf(err, "milter-tarpit: %s: a NUL byte in the"
+			    " line (not a text file?)\n", where);
+			rc = -1;
+			continue;	/* go on: report every bad line */
 		}
 		p = line + strspn(line, " \t");
 		if (*p == '#')

@@ -141,3 +141,27 @@ util_lower(char *s)
 		if (*s >= 'A' && *s <= 'Z')
 			*s = (char)(*s - 'A' + 'a');
 }
+
+/* util_read_line - one line into buf; see util.h for the outcomes */
+enum util_line
+util_read_line(FILE *fp, char *buf, size_t size)
+{
+	size_t n = 0;
+	int c, nul = 0;
+
+	while ((c = getc(fp)) != EOF) {
+		if (c == '\0')
+			nul = 1;
+		if (c != '\n' && n + 2 >= size) {	/* keep room for "\n\0" */
+			buf[n] = '\0';
+			return UTIL_LINE_LONG;
+		}
+		buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	if (nul)
+		return UTIL_LINE_NUL;
+	return n == 0 ? UTIL_LINE_EOF : UTIL_LINE_OK;
+}

@@ -38,4 +38,20 @@ void util_log_escape(const char *in, char *out, size_t outlen, int keep_space);
 /* util_lower - ASCII lower-case in place */
 void util_lower(char *s);
 
+#include <stdio.h>
+
+enum util_line {
+	UTIL_LINE_OK,		/* a line, with its '\n' unless the last */
+	UTIL_LINE_EOF,		/* nothing more (or a read error: ferror) */
+	UTIL_LINE_LONG,		/* longer than size - 2 bytes; rest unread */
+	UTIL_LINE_NUL		/* a NUL byte in the line; line consumed */
+};
+
+/*
+ * util_read_line - one line of a text file into buf (size bytes, room for
+ * the line, its '\n' and the terminating NUL), told apart from a line with
+ * a NUL byte in it, which fgets() would cut short without a word
+ */
+enum util_line util_read_line(FILE *fp, char *buf, size_t size);
+
 #endif

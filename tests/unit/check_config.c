@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "optfile.h"
 
 #define MAXARGS 64
 
@@ -922,6 +923,58 @@ START_TEST(test_pw_long)
 }
 END_TEST
 
+START_TEST(test_pw_nul)
+{
+	PW("pass\0word\n", 0600);
+	ck_assert_int_eq(load_pw(), -1);
+	HAS(err_txt, "-y/--password-file", pw_path, "NUL byte");
+	ck_assert_ptr_null(cfg.password);
+}
+END_TEST
+
+/* optfile - optfile_read on content (with NULs) */
+static int
+optfile(const char *content, size_t len)
+{
+	size_t errlen;
+	FILE *err;
+	int rc;
+
+	pw_file(content, len, 0600);
+	free(err_txt);
+	err_txt = NULL;
+	err = open_memstream(&err_txt, &errlen);
+	ck_assert_ptr_nonnull(err);
+	rc = optfile_read(&cfg, pw_path, err);
+	fclose(err);
+	return rc;
+}
+#define OPTFILE(s) optfile((s), sizeof(s) - 1)
+
+START_TEST(test_optfile_nul)
+{
+	char where[80];
+
+	/* named as such, on its line; the lines around it still count */
+	ck_assert_int_eq(OPTFILE("domain example.com\nreject-text x\0y\n"
+	    "delay 7\n"), -1);
+	snprintf(where, sizeof(where), "%s:2:", pw_path);
+	HAS(err_txt, where, "NUL byte");
+	ck_assert_msg(strstr(err_txt, "longer") == NULL, "%s", err_txt);
+	ck_assert(cfg.delay == 7.0);
+	unlink(pw_path);
+	/* the last line, without a newline: refused, not cut at the NUL */
+	ck_assert_int_eq(OPTFILE("domain example.org\0junk"), -1);
+	snprintf(where, sizeof(where), "%s:1:", pw_path);
+	HAS(err_txt, where, "NUL byte");
+	unlink(pw_path);
+	/* a line of exactly the maximum is still fine */
+	ck_assert_int_eq(OPTFILE("# comment\ndelay 9"), 0);
+	ck_assert(cfg.delay == 9.0);
+	unlink(pw_path);
+}
+END_TEST
+
 START_TEST(test_pw_empty)
 {
 	PW("", 0600);
@@ -1046,6 +1099,8 @@ config_suite(void)
 	tcase_add_test(tc, test_pw_first_line);
 	tcase_add_test(tc, test_pw_forms);
 	tcase_add_test(tc, test_pw_long);
+	tcase_add_test(tc, test_pw_nul);
+	tcase_add_test(tc, test_optfile_nul);
 	tcase_add_test(tc, test_pw_empty);
 	tcase_add_test(tc, test_pw_missing);
 	tcase_add_test(tc, test_pw_world_readable);

@@ -469,6 +469,37 @@ START_TEST(test_overlong_line)
 }
 END_TEST
 
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "alice@example.com\n\0\nbob@example.com\n";
+	static const char last[] = "alice@example.com\nbob@example.com\0junk";
+	size_t na, nd;
+	char want[96];
+	FILE *fp;
+
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, fp),
+	    sizeof(text) - 1);
+	ck_assert_int_eq(fclose(fp), 0);
+	snprintf(want, sizeof(want), "%s:2: a NUL byte", path);
+	ck_assert_int_eq(directory_file_check(path, &na, &nd, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "error \"%s\"",
+	    err);
+	/* the last line, without a newline: refused, not cut at the NUL */
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(last, 1, sizeof(last) - 1, fp),
+	    sizeof(last) - 1);
+	ck_assert_int_eq(fclose(fp), 0);
+	snprintf(want, sizeof(want), "%s:2: a NUL byte", path);
+	ck_assert_int_eq(directory_file_open(&dir, path, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "error \"%s\"",
+	    err);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct directory d = { NULL, NULL };
@@ -550,6 +581,7 @@ directory_file_suite(void)
 	tcase_add_loop_test(tc, test_bad_line, 0,
 	    sizeof(bad_lines) / sizeof(bad_lines[0]));
 	tcase_add_test(tc, test_overlong_line);
+	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_directory_refused);
 	suite_add_tcase(s, tc);

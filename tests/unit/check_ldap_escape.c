@@ -282,6 +282,9 @@ START_TEST(test_check_accepts)
 	check_ok("(&(objectClass=*)(mail=%s)(pct=100%%))");
 	check_ok("(uid=%u)");
 	check_ok("(dc=%d)");
+	/* RFC 4515 escapes written in the template */
+	check_ok("(cn=\\2a%u)");
+	check_ok("(&(cn=x\\28y\\29)(mail=%s))");
 }
 END_TEST
 
@@ -309,6 +312,11 @@ START_TEST(test_check_refuses)
 	check_bad("(mail=%s\n)", "control");
 	check_bad("(mail=%s\r)", "control");
 	check_bad("(\tmail=%s)", "control");
+	/* a backslash the value would complete: "29" after it makes ')' */
+	check_bad("(cn=\\%u)", "two hex digits");
+	check_bad("(cn=\\2%u)", "two hex digits");
+	check_bad("(cn=x\\)(mail=%s)", "two hex digits");
+	check_bad("(mail=%s\\", "two hex digits");
 }
 END_TEST
 
