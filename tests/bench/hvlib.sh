@@ -1,0 +1,170 @@
+# shellcheck shell=bash disable=SC2034 # variables set here are read by the scripts
+# tests/bench/hvlib.sh - helpers for the harvest simulator's scripts
+# (scenario2.sh, scenario4.sh, tests/integration/t-bench-harvest.sh), on top
+# of tests/integration/lib.sh, which must be sourced first:
+#
+#     . "$MT_SRCDIR/tests/integration/lib.sh"
+#     . "$MT_SRCDIR/tests/bench/hvlib.sh"
+#
+#   hv_ldif_list LIST        LDIF, on stdout, of the valid addresses of a
+#                            harvest candidate list ("valid ADDR" lines)
+#   hv_ldif_addrs            the same for addresses on stdin, one a line
+#   hv_slapd_add LDIF [nostats]
+#                            add entries to the running slapd: stop it,
+#                            grow its database, slapadd, restart (with
+#                            nostats, without its log of every search)
+#   hv_postfix NAME MILTER [NAME=VALUE...]
+#                            one more private Postfix instance, in
+#                            $MT_TMP/NAME, main.cf as lib.sh writes it, then
+#                            the NAME=VALUE settings; smtpd's port in
+#                            HV_PORT; stopped at exit (hv_init's trap)
+#   hv_postfix_stop NAME     stop it
+#   hv_ldap_cf FILE          a Postfix ldap: table for (mail=%s) on the
+#                            current slapd
+#   hv_warm PORT             sessions until Postfix answers at once
+#   hv_kv FILE KEY           value of KEY= on the last "summary" line
+#   hv_median N...           the median of the numbers
+# Nothing here is specific to one scenario; no figure is asserted.
+
+HV_HARVEST=${MT_BUILDDIR:-.}/tests/bench/harvest
+HV_INSTANCES=
+
+# hv_ldif_addrs: an inetOrgPerson entry for each address on stdin.
+hv_ldif_addrs() {
+	awk '{
+		a = $1; u = a; sub(/@.*/, "", u)
+		printf "dn: uid=%s,ou=people,dc=example,dc=com\n", u
+		printf "objectClass: inetOrgPerson\nuid: %s\ncn: %s\nsn: bench\n", u, u
+		printf "mail: %s\n\n", a
+	}'
+}
+
+hv_ldif_list() { awk '$1 == "valid" { print $2 }' "$1" | hv_ldif_addrs; }
+
+# hv_slapd_add LDIF [nostats]: slapd must be running (mt_start_slapd);
+# afterwards it runs again on the same port with the entries added.  With
+# nostats it logs nothing (a log line per search is part of the cost of
+# every lookup), and mt_slapd_searches counts nothing.
+hv_slapd_add() {
+	local d t0
+	d=$(mt_slapd_dir)
+	mt_stop_slapd
+	t0=$(mt_now)
+	# lib.sh's 10 MB map is too small for tens of thousands of entries
+	sed -i 's/^maxsize .*/maxsize 1073741824/' "$d/slapd.conf"
+	slapadd -q -f "$d/slapd.conf" -l "$1" >"$d/slapadd-bench.log" 2>&1 ||
+		{ cat "$d/slapadd-bench.log"; mt_fatal "slapadd of $1 failed"; }
+	mt_say "slapadd: $(grep -c '^dn: ' "$1") entries in $(mt_elapsed "$t0") s"
+	if [ "${2:-}" != nostats ]; then
+		mt_start_slapd
+		return
+	fi
+	slapd -d 0 -f "$d/slapd.conf" -h "$MT_LDAP_URI/ $MT_LDAPI_URI" \
+		>>"$d/slapd.log" 2>&1 &
+	MT_SLAPD_PID=$!
+	mt_wait_alive "$MT_SLAPD_PID" 15 mt_slapd_answers ||
+		mt_fatal "slapd did not come back after slapadd"
+	mt_say "slapd up (no stats log): pid $MT_SLAPD_PID $MT_LDAP_URI"
+}
+
+# hv_ldap_cf FILE: Postfix ldap: table with the daemon's own query.
+hv_ldap_cf() {
+	cat >"$1" <<-EOF
+		server_host = $MT_LDAP_URI
+		version = 3
+		search_base = dc=example,dc=com
+		scope = sub
+		query_filter = (mail=%s)
+		result_attribute = mail
+		timeout = 5
+	EOF
+}
+
+# hv_postfix NAME MILTER [NAME=VALUE...]: lib.sh's private Postfix in
+# $MT_TMP/NAME (mt_start_postfix runs with MT_TMP pointing there), then
+# postconf -e of the settings and a reload before the first client: no
+# smtpd runs yet, so none can serve a connection with the old settings.
+# Sets HV_PORT (smtpd's port), HV_CONF (its config dir) and MT_MAILLOG.
+hv_postfix() {
+	local name=$1 milter=$2 pid
+	shift 2
+	mkdir -p "$HV_TMP/$name"
+	chmod 755 "$HV_TMP/$name"
+	MT_TMP=$HV_TMP/$name
+	mt_start_postfix "$milter"
+	MT_TMP=$HV_TMP
+	HV_INSTANCES="$HV_INSTANCES $name"
+	HV_PORT=$MT_SMTP_PORT
+	HV_CONF=$MT_POSTFIX_CONF
+	MT_POSTFIX_CONF=
+	if [ $# -gt 0 ]; then
+		postconf -c "$HV_CONF" -e "$@" || mt_fatal "postconf -e $* failed"
+	fi
+	pid=$(tr -d ' \n' <"$HV_TMP/$name/postfix/queue/pid/master.pid")
+	kill -HUP "$pid" || mt_fatal "cannot signal the Postfix master ($pid)"
+	mt_wait_for 5 grep -q 'reload -- version' "$MT_MAILLOG" ||
+		mt_fatal "Postfix $name did not log its reload"
+	hv_warm "$HV_PORT"
+}
+
+# hv_warm PORT: sessions to alice@example.com until one takes under 0.1 s
+# (at most 20): for a second or two after a start or a reload, Postfix's
+# master is slow to hand out the first connections, which is no part of
+# what the benchmarks measure.
+hv_warm() {
+	local i out=$HV_TMP/warm.out
+	for i in $(seq 20); do
+		"$HV_HARVEST" -s clean -c 1 --count 1 -d 10 --from 127.0.0.1 \
+			--to alice@example.com "127.0.0.1:$1" >"$out" 2>&1
+		mt_cmp "$(hv_kv "$out" session_p50)" "<" 0.1 && [ "$(hv_kv "$out" ok)" = 1 ] &&
+			return 0
+		sleep 0.2
+	done
+	mt_say "warning: Postfix on port $1 still slow after 20 sessions"
+}
+
+# hv_postfix_stop NAME: stop instance NAME (postfix stop, then the master).
+hv_postfix_stop() {
+	local name=$1 dir=$HV_TMP/$1/postfix pid kid
+	[ -d "$dir/etc" ] || return 0
+	pid=$(tr -d ' \n' <"$dir/queue/pid/master.pid" 2>/dev/null)
+	postfix -c "$dir/etc" stop >/dev/null 2>&1
+	if [ -n "$pid" ] && ! mt_wait_for 5 mt_pid_gone "$pid"; then
+		for kid in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
+			kill -KILL "$kid" 2>/dev/null
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	# shellcheck disable=SC2086 # a list of names
+	HV_INSTANCES=$(printf '%s\n' $HV_INSTANCES | grep -vx -- "$name" | tr '\n' ' ')
+}
+
+# hv_cleanup: the EXIT trap: stop our instances, then lib.sh's cleanup.
+hv_cleanup() {
+	local rc=$? n
+	[ -n "$HV_TMP" ] && MT_TMP=$HV_TMP
+	for n in $HV_INSTANCES; do hv_postfix_stop "$n"; done
+	(exit "$rc")
+	mt_cleanup
+}
+
+# hv_init: mt_init, with hv_cleanup as the EXIT trap.
+HV_TMP=
+hv_init() {
+	mt_init
+	HV_TMP=$MT_TMP
+	trap hv_cleanup EXIT
+}
+
+# hv_kv FILE KEY: value of KEY= on the last line starting with "summary ".
+hv_kv() {
+	grep '^summary ' "$1" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# hv_median N...: the median (the mean of the middle two for an even count).
+hv_median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) { print "nan"; exit }
+			if (NR % 2) print v[(NR + 1) / 2]
+			else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
