@@ -8,12 +8,20 @@
  *	so a change of the wall clock neither shortens nor stretches a
  *	delay. The mutex protects only the stop flag and the sleeper count
  *	and is never held while sleeping (pthread_cond_timedwait releases it).
+ *
+ *	A sleeper first gives back the pages of its stack below its live
+ *	frames: thousands of sessions may sleep at once, each in its own
+ *	thread, and each would otherwise keep every page its deepest call
+ *	ever touched (a lookup, a log line) for the length of the delay.
  */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tarpit.h"
 #include "util.h"
@@ -37,6 +45,31 @@ tarpit_init(void)
 }
 
 /*
+ * stack_trim - release this thread's stack pages more than a page below
+ * the caller's frame; they hold only dead frames, and come back as zero
+ * pages when a deeper call needs them again
+ */
+static void
+stack_trim(void)
+{
+	pthread_attr_t attr;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, end;
+	void *addr;
+	size_t size;
+
+	if ((long)page <= 0 || pthread_getattr_np(pthread_self(), &attr) != 0)
+		return;
+	if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+		lo = ((uintptr_t)addr + page - 1) & ~(page - 1);
+		end = ((uintptr_t)__builtin_frame_address(0) - page) &
+		    ~(page - 1);
+		if (end > lo)
+			(void)madvise((void *)lo, end - lo, MADV_DONTNEED);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/*
  * tarpit_sleep - sleep up to seconds; returns the time slept, or -1 at
  * once if o->cap sleepers are asleep already
  */
@@ -49,6 +82,7 @@ tarpit_sleep(double seconds, const struct tarpit_opts *o)
 
 	if (seconds <= 0)
 		return 0;
+	stack_trim();
 	pthread_once(&tarpit_once, tarpit_init);
 	pthread_mutex_lock(&tarpit_mu);
 	if (o && o->cap && tarpit_count >= o->cap) {
