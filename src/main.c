@@ -157,24 +157,34 @@ sigwait(const sigset_t *set, int *sig)
  * sigwait() above: it passes the call on and puts each failure, and the
  * recovery, in our own log.
  */
+typedef int (*create_fn)(pthread_t *, const pthread_attr_t *,
+    void *(*)(void *), void *);
+
+/* next_create - libc's pthread_create (or a sanitizer's), or NULL */
+static create_fn
+next_create(void)
+{
+	static create_fn next;
+	create_fn fn;
+
+	if ((fn = __atomic_load_n(&next, __ATOMIC_ACQUIRE)) == NULL) {
+		*(void **)&fn = dlsym(RTLD_NEXT, "pthread_create");
+		__atomic_store_n(&next, fn, __ATOMIC_RELEASE);
+	}
+	return fn;
+}
+
 int
 pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     void *(*start)(void *), void *arg)
 {
-	typedef int (*create_fn)(pthread_t *, const pthread_attr_t *,
-	    void *(*)(void *), void *);
-	static create_fn next;		/* libc's (or a sanitizer's) */
 	static unsigned failures;	/* in a row */
 	create_fn fn;
 	unsigned n;
 	int rc;
 
-	if ((fn = __atomic_load_n(&next, __ATOMIC_ACQUIRE)) == NULL) {
-		*(void **)&fn = dlsym(RTLD_NEXT, "pthread_create");
-		if (fn == NULL)
-			return EAGAIN;
-		__atomic_store_n(&next, fn, __ATOMIC_RELEASE);
-	}
+	if ((fn = next_create()) == NULL)
+		return EAGAIN;
 	rc = fn(thread, attr, start, arg);
 	if (rc != 0) {
 		n = __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
@@ -216,12 +226,19 @@ start_line(const struct config *cfg)
 		    cfg->milter_timeout, cfg->dry_run ? " dry_run=yes" : "");
 }
 
+/* thread_probe - a thread that does nothing, to see that one can start */
+static void *
+thread_probe(void *arg)
+{
+	return arg;
+}
+
 /*
  * thread_stack - the stack size of threads created from here on
  *
- * libmilter creates one thread per MTA connection with default attributes,
- * so the C library's default (RLIMIT_STACK, often 8 MiB) applies to every
- * session. A session needs a few KiB; with transparent huge pages a large
+ * libmilter creates its threads (a worker for each session in a callback)
+ * with default attributes, so the C library's default (RLIMIT_STACK, often
+ * 8 MiB) applies to every session. A session needs a few KiB; with transparent huge pages a large
  * stack can be backed by 2 MiB pages, so 10,000 sessions asleep in the
  * tarpit would cost gigabytes. Setting the default once, before any thread
  * exists, covers libmilter's threads without touching libmilter.
@@ -229,17 +246,33 @@ start_line(const struct config *cfg)
 static void
 thread_stack(long kb)
 {
-	pthread_attr_t attr;
+	pthread_attr_t attr, old;
+	create_fn create;
+	pthread_t t;
 	int rc;
 
 	if (kb == 0)
 		return;
+	if ((rc = pthread_getattr_default_np(&old)) != 0)
+		goto out;
 	if ((rc = pthread_attr_init(&attr)) == 0) {
 		if ((rc = pthread_attr_setstacksize(&attr,
 		    (size_t)kb * 1024)) == 0)
 			rc = pthread_setattr_default_np(&attr);
 		pthread_attr_destroy(&attr);
 	}
+	/*
+	 * The stack also holds the program's static TLS: where that is large
+	 * (ThreadSanitizer builds) a small stack makes every thread fail
+	 * with EINVAL. One thread tells; then the old default comes back.
+	 */
+	if (rc == 0 && (create = next_create()) != NULL &&
+	    (rc = create(&t, NULL, thread_probe, NULL)) == 0)
+		pthread_join(t, NULL);
+	else if (rc != 0)
+		pthread_setattr_default_np(&old);
+	pthread_attr_destroy(&old);
+out:
 	if (rc != 0)
 		log_warnx("thread-stack=%ldk not applied (%s); threads use"
 		    " the C library's default", kb, strerror(rc));

@@ -75,8 +75,13 @@ nt=$(threads "$MT_MILTER_PID")
 ns=$(stacks "$MT_MILTER_PID" 64)
 mt_say "while 3 sessions sleep: $nt threads, $ns stacks of 64 KiB"
 # (glibc keeps the stacks of threads gone for reuse: there may be more)
-mt_check "every thread but the main one has a 64 KiB stack ($ns for $((nt - 1)))" \
-	[ "$ns" -ge $((nt - 1)) ]
+if grep -q 'thread-stack=64k not applied' "$MT_MILTER_LOG"; then
+	# a ThreadSanitizer build: its static TLS does not fit in 64 KiB
+	mt_say "NOTE: stack size not checked: $(grep -o 'thread-stack=.*' "$MT_MILTER_LOG")"
+else
+	mt_check "every thread but the main one has a 64 KiB stack ($ns for $((nt - 1)))" \
+		[ "$ns" -ge $((nt - 1)) ]
+fi
 ok=0
 for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
 mt_check "3 tarpitted sessions with 64 KiB stacks answered 550 after the delay ($ok)" [ "$ok" -eq 3 ]
@@ -130,6 +135,10 @@ mt_check "no decision, so no 5xx, for the session that got no thread" \
 mt_say "== pressure over (hogs gone): three sessions asleep at once"
 kill "${hogs[@]}" 2>/dev/null
 wait "${hogs[@]}" 2>/dev/null
+# tasks of the user: the daemon's threads only, once the hogs are gone
+tasks() { ps -L -o lwp= -u "$TUSER" 2>/dev/null | wc -l; }
+mt_wait_for 5 eval '[ "$(tasks)" -le "$(threads "$MT_MILTER_PID")" ]'
+mt_say "tasks of $TUSER: $(tasks); daemon threads: $(threads "$MT_MILTER_PID"); limit $limit"
 pids=()
 for i in 1 2 3; do
 	one "<again$i@example.com>" reject -D min=1.9 >"$MT_TMP/again.$i.out" 2>&1 &
