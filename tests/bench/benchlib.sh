@@ -14,8 +14,9 @@ NULLMILTER=$MT_BUILDDIR/tests/bench/nullmilter
 
 # bench_require_tools: mtload and nullmilter must be built (make check).
 bench_require_tools() {
-	[ -x "$MTLOAD" ] && [ -x "$NULLMILTER" ] ||
+	if [ ! -x "$MTLOAD" ] || [ ! -x "$NULLMILTER" ]; then
 		mt_fatal "benchmark tools not built: $MTLOAD, $NULLMILTER (make check builds them)"
+	fi
 }
 
 # bench_ldif FILE N [BASE]: N users user0..user(N-1), each with the mail

@@ -276,7 +276,7 @@ usage(FILE *f)
 "      --drain SECS         at the end, wait SECS for replies under way\n"
 "                           (default: the timeout; with --hold 0)\n"
 "      --connect-rate N     new sessions per second at most (default any)\n"
-"      --opening N          sessions connecting at once at most (256)\n"
+"      --opening N          sessions not yet negotiated at most (1000)\n"
 "      --hold               one unknown RCPT per session, waiting for its\n"
 "                           answer (the tarpit); closed sessions reopen\n"
 "      --expect LIST        CLASS=OUTCOME,... e.g. valid=accept,unknown=\n"
@@ -391,7 +391,7 @@ options(int argc, char **argv)
 	mtl_o.rcpts = 10;
 	mtl_o.mails = 1;
 	mtl_o.timeout = 60;
-	mtl_o.opening_max = 256;
+	mtl_o.opening_max = 1000;
 	mtl_o.mix[CLS_VALID] = 1;
 	mtl_o.pattern[CLS_VALID] = "user%d@example.com";
 	mtl_o.pattern[CLS_UNKNOWN] = "nouser%n@example.com";
