@@ -60,6 +60,29 @@ bench_start_slapd() {
 	mt_say "slapd up (no stats log): pid $MT_SLAPD_PID $MT_LDAP_URI"
 }
 
+# bench_untrack PID: forget a process mt_track_pid was told about, once it
+# has been waited for: the cleanup must not kill whatever gets its PID next
+# (10,000 threads of scenario 3 go through PIDs fast).
+bench_untrack() { MT_EXTRA_PIDS=" $MT_EXTRA_PIDS "; MT_EXTRA_PIDS=${MT_EXTRA_PIDS// $1 / }; }
+
+# bench_reap_bg: wait (up to 10 s each) for the daemons mt_stop_milter_bg
+# stopped, and forget them, for the same reason.
+bench_reap_bg() {
+	local pid
+	for pid in $MT_BG_STOPS; do
+		mt_wait_for 10 bench_exited "$pid" || kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	MT_BG_STOPS=
+}
+
+# bench_exited PID: PID is gone or a zombie.
+bench_exited() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
 # bench_field LINE KEY: the value of KEY=... in mtload's summary LINE.
 bench_field() { mt_log_field "$1" "$2"; }
 

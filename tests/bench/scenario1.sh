@@ -107,14 +107,14 @@ for mode in $BENCH_MODES; do
 			mt_say "warm cache, $c session(s)"
 			run warm "$c"
 		done
-		mt_stop_milter_bg
+		mt_stop_milter
 		;;
 	cold)
 		for c in $BENCH_CONC; do
 			mt_start_milter "${DAEMON[@]}"
 			mt_say "cold cache (a new daemon, every address once), $c session(s)"
 			run cold "$c"
-			mt_stop_milter_bg
+			mt_stop_milter
 		done
 		;;
 	nocache)
@@ -123,7 +123,7 @@ for mode in $BENCH_MODES; do
 			mt_say "no cache, $c session(s)"
 			run nocache "$c"
 		done
-		mt_stop_milter_bg
+		mt_stop_milter
 		;;
 	*) mt_fatal "unknown mode in BENCH_MODES: $mode" ;;
 	esac

@@ -126,9 +126,11 @@ cpu1=$(bench_cpu "$MT_MILTER_PID")
 secs=$(mt_elapsed "$t0")
 kill -TERM "$HOLDER"
 wait "$HOLDER"
+bench_untrack "$HOLDER"
 sed 's/^/  holder: /' "$MT_TMP/hold.out"
 touch "$SAMPLES.stop"
 wait "$SAMPLER"
+bench_untrack "$SAMPLER"
 LDAP_MAX=$(sort -n "$SAMPLES" | tail -n 1)
 LDAP_DIST=$(sort -n "$SAMPLES" | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
 thread_fail=$(grep -c 'cannot start a thread' "$MT_MILTER_LOG")
@@ -155,5 +157,5 @@ echo "targets: $BENCH_HOLD asleep in < 256 MB RSS; probe p99 within 2x of idle;"
 	"LDAP connections never above the pool size"
 [ -n "$BENCH_OUT" ] && echo "scenario3 hold=$BENCH_HOLD delay=$BENCH_DELAY asleep=$ASLEEP_END $SNAP_after ldap_max=$LDAP_MAX pool=$BENCH_POOL" \
 	>>"$BENCH_OUT/scenario3.summary"
-mt_stop_milter_bg
+mt_stop_milter
 exit 0

@@ -96,6 +96,7 @@ mt_check "hold: the daemon has a thread per sleeping session ($n asleep, $thread
 	[ "${threads:-0}" -ge "${n:-99}" ]
 wait "$HOLD"
 rc=$?
+bench_untrack "$HOLD"
 sed 's/^/    /' "$MT_TMP/hold.out"
 mt_check "hold: mtload ended cleanly at the end of its run (status $rc)" [ "$rc" -eq 0 ]
 mt_check "hold: no answer before the tarpit ended" \
@@ -138,5 +139,9 @@ mt_check "a bad option: exit 2 ($rc)" [ "$rc" -eq 2 ]
 mt_check "nullmilter stops on SIGTERM" mt_wait_for 10 mt_pid_gone "$NPID"
 wait "$NPID"
 rc=$?
+wait "$UPID"
+bench_untrack "$NPID"
+bench_untrack "$UPID"
+bench_reap_bg	# both daemons
 mt_check "nullmilter exit status 0 ($rc)" [ "$rc" -eq 0 ]
 mt_finish
