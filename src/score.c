@@ -10,6 +10,10 @@
  *	brought up to date and decayed on read:
  *
  *	    score(now) = score(t) * 2^(-(now - t) / half_life)
+ *
+ *	With shared scores (fleet.c) the table also takes what Redis says:
+ *	score_raise() never lowers a score, so a Redis that lost its data
+ *	cannot undo what this host has counted.
  */
 #include "autoconfig.h"
 
@@ -195,6 +199,29 @@ score_add(struct score_table *t, const char *key, double delta, double now)
 		e->stamp = now;
 		s = e->score;
 		touch(t, e);
+	}
+	pthread_mutex_unlock(&t->mu);
+	return s;
+}
+
+/* score_raise - bring key's score at now up to value, if below */
+double
+score_raise(struct score_table *t, const char *key, double value, double now)
+{
+	struct sentry *e;
+	double s = 0;
+
+	pthread_mutex_lock(&t->mu);
+	e = find(t, key, hash(key));
+	if (e == NULL && value > 0)
+		e = get_or_make(t, key, now);
+	if (e) {
+		s = decayed(t, e, now);
+		if (value > s) {
+			e->score = s = value;
+			e->stamp = now;
+			touch(t, e);
+		}
 	}
 	pthread_mutex_unlock(&t->mu);
 	return s;

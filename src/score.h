@@ -28,6 +28,13 @@ double score_get(struct score_table *t, const char *key, double now,
 double score_add(struct score_table *t, const char *key, double delta,
     double now);
 
+/*
+ * score_raise - bring key's score at now up to value, if below (an entry
+ * is made only for a value above 0); returns the score
+ */
+double score_raise(struct score_table *t, const char *key, double value,
+    double now);
+
 /* score_sleep_enter - count one sleeper of key, if fewer than cap (0: none) */
 int score_sleep_enter(struct score_table *t, const char *key, unsigned cap,
     double now);

@@ -66,6 +66,7 @@ static uint64_t stats_tarpit_us;
 static unsigned long stats_hist[STATS_BUCKETS];	/* not cumulative */
 static uint64_t stats_lookup_ns;
 static uint64_t stats_start_us;
+static int stats_redis;				/* enum stats_redis */
 
 /* now_us - monotonic clock in microseconds */
 static uint64_t
@@ -146,6 +147,13 @@ stats_observe_lookup(double seconds)
 	    (uint64_t)(seconds * 1e9 + 0.5), RELAXED);
 }
 
+/* stats_redis_state - the shared-score connection is up or down now */
+void
+stats_redis_state(enum stats_redis state)
+{
+	__atomic_store_n(&stats_redis, (int)state, RELAXED);
+}
+
 /* stats_bucket_bound - upper bound of histogram bucket i (+Inf for last) */
 double
 stats_bucket_bound(int i)
@@ -180,6 +188,7 @@ stats_snapshot(struct stats_snapshot *s)
 	start = __atomic_load_n(&stats_start_us, RELAXED);
 	now = now_us();
 	s->uptime = now > start ? (double)(now - start) / 1e6 : 0;
+	s->redis = (enum stats_redis)__atomic_load_n(&stats_redis, RELAXED);
 }
 
 /*
@@ -338,6 +347,21 @@ stats_format_prometheus(const struct stats_snapshot *s, FILE *out)
 	prom_ulong(out, P "directory_lookup_seconds_count", NULL,
 	    s->buckets[STATS_BUCKETS - 1]);
 
+	if (s->redis != STATS_REDIS_OFF) {
+		prom_family(out, P "redis_up", "gauge",
+		    "1 while the shared-score Redis answers, else 0.");
+		prom_ulong(out, P "redis_up", NULL, s->redis == STATS_REDIS_UP);
+		prom_family(out, P "redis_requests_total", "counter",
+		    "Shared-score requests by result (skipped: Redis was"
+		    " down).");
+		prom_ulong(out, P "redis_requests_total", "result=\"ok\"",
+		    c[STATS_REDIS_OK]);
+		prom_ulong(out, P "redis_requests_total", "result=\"error\"",
+		    c[STATS_REDIS_ERRORS]);
+		prom_ulong(out, P "redis_requests_total",
+		    "result=\"skipped\"", c[STATS_REDIS_SKIPPED]);
+	}
+
 	prom_family(out, P "uptime_seconds", "gauge",
 	    "Seconds since the daemon started.");
 	prom_seconds(out, P "uptime_seconds", s->uptime);
@@ -448,6 +472,7 @@ stats_format_line(const struct stats_snapshot *s, char *buf, size_t len)
 {
 	const unsigned long *c = s->counters;
 	char slept[32], p50[32], p99[32];
+	size_t n;
 
 	if (len == 0)
 		return;
@@ -463,6 +488,13 @@ stats_format_line(const struct stats_snapshot *s, char *buf, size_t len)
 	    c[STATS_HARVEST_DISCONNECTS], slept, s->asleep_now,
 	    s->asleep_peak, c[STATS_CACHE_HITS], c[STATS_CACHE_MISSES],
 	    c[STATS_DIR_QUERIES], c[STATS_DIR_ERRORS], p50, p99);
+	n = strlen(buf);
+	if (s->redis != STATS_REDIS_OFF && n < len)
+		snprintf(buf + n, len - n, " redis=%s redis_ok=%lu"
+		    " redis_errors=%lu redis_skipped=%lu",
+		    s->redis == STATS_REDIS_UP ? "up" : "down",
+		    c[STATS_REDIS_OK], c[STATS_REDIS_ERRORS],
+		    c[STATS_REDIS_SKIPPED]);
 }
 
 /* stats_reset - zero everything and restart the uptime clock (tests) */
@@ -480,4 +512,5 @@ stats_reset(void)
 	__atomic_store_n(&stats_tarpit_us, 0, RELAXED);
 	__atomic_store_n(&stats_lookup_ns, 0, RELAXED);
 	__atomic_store_n(&stats_start_us, now_us(), RELAXED);
+	__atomic_store_n(&stats_redis, STATS_REDIS_OFF, RELAXED);
 }

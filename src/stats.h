@@ -32,6 +32,9 @@ enum stats_counter {
 	STATS_CACHE_MISSES,
 	STATS_DIR_QUERIES,		/* queries sent to the directory */
 	STATS_DIR_ERRORS,		/* of those, failed */
+	STATS_REDIS_OK,			/* shared-score requests answered */
+	STATS_REDIS_ERRORS,		/* ... failed or timed out */
+	STATS_REDIS_SKIPPED,		/* ... not sent: Redis was down */
 	STATS__COUNT
 };
 
@@ -40,6 +43,9 @@ enum stats_counter {
  * 0.05 0.1 0.25 0.5 1 2.5 5 10 seconds, then +Inf. Bounds are inclusive.
  */
 #define STATS_BUCKETS	14
+
+/* The shared-score connection (--redis), for the up/down gauge. */
+enum stats_redis { STATS_REDIS_OFF, STATS_REDIS_UP, STATS_REDIS_DOWN };
 
 struct stats_snapshot {
 	unsigned long	counters[STATS__COUNT];
@@ -50,6 +56,7 @@ struct stats_snapshot {
 	double		lookup_sum;		/* seconds, all lookups */
 	unsigned long	lookup_count;		/* == the last bucket */
 	double		uptime;			/* seconds since start/reset */
+	enum stats_redis redis;			/* OFF: no --redis */
 };
 
 /* stats_inc - add one to a counter */
@@ -63,6 +70,9 @@ void stats_tarpit_enter(void);
 
 /* stats_tarpit_leave - after slept seconds; exactly one per enter() */
 void stats_tarpit_leave(double slept);
+
+/* stats_redis_state - the shared-score connection is up or down now */
+void stats_redis_state(enum stats_redis state);
 
 /* stats_observe_lookup - one directory lookup took seconds */
 void stats_observe_lookup(double seconds);
