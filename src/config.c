@@ -25,6 +25,8 @@
 
 #include "config.h"
 #include "flags.h"
+#include "fleet.h"
+#include "fleet_url.h"
 #include "ldap_escape.h"
 #include "optfile.h"
 #include "util.h"
@@ -118,6 +120,14 @@ static const char usage_text[] =
 "                             anonymous, untrusted session\n"
 "      --tarpit-rejected      also tarpit recipients Postfix rejected\n"
 "      --dry-run              log every decision, enforce none\n"
+"Shared scores (several MX hosts):\n"
+"      --redis URL            keep client scores in Redis, shared by every\n"
+"                             host that names it: redis://HOST[:PORT][/DB]\n"
+"                             or unix:/PATH[?db=DB] (default: in memory)\n"
+"      --redis-password-file FILE  Redis password (AUTH) from FILE\n"
+"      --redis-timeout SECS   longest wait for Redis, 0.01-1 (default 0.1);\n"
+"                             then the local scores decide\n"
+"      --redis-prefix TEXT    Redis key prefix (default " FLEET_DEFAULT_PREFIX ")\n"
 "Process:\n"
 "  -u, --user USER[:GROUP]    drop root privileges to USER after start-up\n"
 "      --allow-root           keep running as root (not recommended)\n"
@@ -169,6 +179,8 @@ config_init(struct config *cfg)
 	cfg->prefix6 = 64;
 	cfg->half_life = 1800;
 	cfg->score_table_size = 65536;
+	cfg->redis_timeout = FLEET_DEFAULT_TIMEOUT;
+	cfg->redis_prefix = strdup(FLEET_DEFAULT_PREFIX);
 }
 
 /* config_apply - apply one option by its long name (options files) */
@@ -340,9 +352,26 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 	/* A detached daemon works in "/": reloads need absolute paths. */
 	make_absolute(&cfg->users_file);
 	make_absolute(&cfg->password_file);
+	make_absolute(&cfg->redis_password_file);
 	make_absolute(&cfg->tls_cacert);
 	make_absolute(&cfg->tls_cacertdir);
 	return CONFIG_OK;
+}
+
+/* redis_url_has_password - does --redis carry a password */
+static int
+redis_url_has_password(const struct config *cfg)
+{
+	struct fleet_url u;
+	char why[512];
+	int has;
+
+	if (cfg->redis_url == NULL ||
+	    fleet_url_parse(cfg->redis_url, &u, why, sizeof(why)) < 0)
+		return 0;
+	has = u.password != NULL;
+	fleet_url_free(&u);
+	return has;
 }
 
 /* config_check - whole-configuration checks; 0 ok, -1 (exit 78) */
@@ -408,6 +437,15 @@ config_check(const struct config *cfg, FILE *err)
 		    cfg->delay_max, cfg->delay);
 		rc = -1;
 	}
+	if (cfg->redis_password_file && !cfg->redis_url) {
+		fprintf(err, PROG ": --redis-password-file needs --redis\n");
+		rc = -1;
+	}
+	if (cfg->redis_password_file && redis_url_has_password(cfg)) {
+		fprintf(err, PROG ": --redis has a password and"
+		    " --redis-password-file gives another: keep the file\n");
+		rc = -1;
+	}
 	if (cfg->harvest_score > 0 && cfg->suspect_score > cfg->harvest_score) {
 		fprintf(err, PROG ": --suspect-score %g is above --harvest-score"
 		    " %g: a client would be cut off before it is suspect\n",
@@ -417,9 +455,12 @@ config_check(const struct config *cfg, FILE *err)
 	return rc;
 }
 
-/* config_load_password - read the bind password; 0 ok, -1 (exit 78) */
-int
-config_load_password(struct config *cfg, FILE *err)
+/*
+ * read_secret - the first line of path (flag names the option in
+ * messages) into *out, replacing what was there; 0 ok, -1 (exit 78)
+ */
+static int
+read_secret(const char *path, const char *flag, char **out, FILE *err)
 {
 	char buf[PASSWORD_MAX + 2];
 	enum util_line got;
@@ -427,44 +468,62 @@ config_load_password(struct config *cfg, FILE *err)
 	FILE *fp;
 	size_t len;
 
-	if (cfg->password_file == NULL)
-		return 0;
-	if ((fp = fopen(cfg->password_file, "r")) == NULL) {
-		fprintf(err, PROG ": -y/--password-file: cannot read %s: %s\n",
-		    cfg->password_file, strerror(errno));
+	if ((fp = fopen(path, "r")) == NULL) {
+		fprintf(err, PROG ": %s: cannot read %s: %s\n", flag, path,
+		    strerror(errno));
 		return -1;
 	}
 	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & S_IROTH))
 		fprintf(err, PROG ": warning: password file %s is readable by"
-		    " everyone; chmod o-r it\n", cfg->password_file);
+		    " everyone; chmod o-r it\n", path);
 	got = util_read_line(fp, buf, sizeof(buf));
 	fclose(fp);
 	if (got == UTIL_LINE_NUL) {
-		fprintf(err, PROG ": -y/--password-file: %s: a NUL byte in the"
-		    " first line\n", cfg->password_file);
+		fprintf(err, PROG ": %s: %s: a NUL byte in the first line\n",
+		    flag, path);
 		explicit_bzero(buf, sizeof(buf));
 		return -1;
 	}
 	len = strcspn(buf, "\r\n");
 	if (got == UTIL_LINE_LONG || len > PASSWORD_MAX) {
-		fprintf(err, PROG ": -y/--password-file: %s: password longer"
-		    " than %d bytes\n", cfg->password_file, PASSWORD_MAX);
+		fprintf(err, PROG ": %s: %s: password longer than %d bytes\n",
+		    flag, path, PASSWORD_MAX);
 		explicit_bzero(buf, sizeof(buf));
 		return -1;
 	}
 	buf[len] = '\0';
 	if (len == 0) {
-		fprintf(err, PROG ": -y/--password-file: %s: the first line is"
-		    " empty\n", cfg->password_file);
+		fprintf(err, PROG ": %s: %s: the first line is empty\n", flag,
+		    path);
 		return -1;
 	}
-	if (cfg->password) {
-		explicit_bzero(cfg->password, strlen(cfg->password));
-		free(cfg->password);
+	if (*out) {
+		explicit_bzero(*out, strlen(*out));
+		free(*out);
 	}
-	cfg->password = strdup(buf);
+	*out = strdup(buf);
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
+}
+
+/* config_load_password - read the bind password; 0 ok, -1 (exit 78) */
+int
+config_load_password(struct config *cfg, FILE *err)
+{
+	if (cfg->password_file == NULL)
+		return 0;
+	return read_secret(cfg->password_file, "-y/--password-file",
+	    &cfg->password, err);
+}
+
+/* config_load_redis_password - read --redis-password-file; 0 ok, -1 */
+int
+config_load_redis_password(struct config *cfg, FILE *err)
+{
+	if (cfg->redis_password_file == NULL)
+		return 0;
+	return read_secret(cfg->redis_password_file, "--redis-password-file",
+	    &cfg->redis_password, err);
 }
 
 /* config_delay_max - the longest tarpit delay the settings can give */
@@ -521,6 +580,13 @@ config_free(struct config *cfg)
 		explicit_bzero(cfg->password, strlen(cfg->password));
 		free(cfg->password);
 	}
+	if (cfg->redis_password) {
+		explicit_bzero(cfg->redis_password, strlen(cfg->redis_password));
+		free(cfg->redis_password);
+	}
+	free(cfg->redis_url);
+	free(cfg->redis_password_file);
+	free(cfg->redis_prefix);
 	for (i = 0; i < cfg->ndomains; i++)
 		free(cfg->domains[i]);
 	free(cfg->domains);

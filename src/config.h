@@ -110,6 +110,12 @@ struct config {
 	int		require_auth_local_sender;
 	int		keepalive;
 	int		tarpit_rejected;
+	/* shared scores (fleet.c) */
+	char		*redis_url;	/* NULL: scores stay in this process */
+	char		*redis_password_file;
+	char		*redis_password;	/* read from redis_password_file */
+	double		redis_timeout;
+	char		*redis_prefix;
 };
 
 /* config_init - fill in the defaults */
@@ -132,6 +138,9 @@ int config_check(const struct config *cfg, FILE *err);
 
 /* config_load_password - read the bind password; 0 ok, -1 (exit 78) */
 int config_load_password(struct config *cfg, FILE *err);
+
+/* config_load_redis_password - read --redis-password-file; 0 ok, -1 */
+int config_load_redis_password(struct config *cfg, FILE *err);
 
 /* config_delay_max - the longest tarpit delay the settings can give */
 double config_delay_max(const struct config *cfg);

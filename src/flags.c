@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "flags.h"
+#include "fleet_url.h"
 #include "ldap_escape.h"
 #include "util.h"
 
@@ -64,6 +65,11 @@ const struct option flags_long[] = {
 	{ "keepalive", no_argument, NULL, OPT_KEEPALIVE },
 	{ "tarpit-rejected", no_argument, NULL, OPT_TARPIT_REJECTED },
 	{ "thread-stack", required_argument, NULL, OPT_THREAD_STACK },
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "redis-password-file", required_argument, NULL,
+	    OPT_REDIS_PASSWORD_FILE },
+	{ "redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT },
+	{ "redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX },
 	{ "socket", required_argument, NULL, 'p' },
 	{ "uri", required_argument, NULL, 'H' },
 	{ "base", required_argument, NULL, 'b' },
@@ -329,6 +335,22 @@ add_trusted(struct config *cfg, const char *arg, const char *flag, FILE *err)
 	return rc;
 }
 
+/* set_redis - a Redis URL for --redis, checked whole */
+static int
+set_redis(struct config *cfg, const char *arg, const char *flag, FILE *err)
+{
+	struct fleet_url u;
+	char why[512];
+
+	if (fleet_url_parse(arg, &u, why, sizeof(why)) < 0) {
+		fprintf(err, PROG ": %s: %s\n", flag, why);
+		return -1;
+	}
+	fleet_url_free(&u);
+	flags_replace(&cfg->redis_url, arg);
+	return 0;
+}
+
 /* flags_apply - apply one option; 0 ok, -1 refused (message on err) */
 int
 flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
@@ -583,6 +605,22 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 			    " default\n", flag, arg);
 			return -1;
 		}
+		return 0;
+	case OPT_REDIS:
+		return set_redis(cfg, arg, flag, err);
+	case OPT_REDIS_PASSWORD_FILE:
+		flags_replace(&cfg->redis_password_file, arg);
+		return 0;
+	case OPT_REDIS_TIMEOUT:
+		return number(flag, arg, " of seconds", 0.01, 1,
+		    &cfg->redis_timeout, err);
+	case OPT_REDIS_PREFIX:
+		if (!text_ok(arg, 64) || strchr(arg, ' ')) {
+			fprintf(err, PROG ": %s: \"%s\" is not 1 to 64 printable"
+			    " ASCII characters without spaces\n", flag, arg);
+			return -1;
+		}
+		flags_replace(&cfg->redis_prefix, arg);
 		return 0;
 	case OPT_STATS_INTERVAL:
 		if (util_parse_seconds(arg, 1, 86400, &d) < 0) {

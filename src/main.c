@@ -10,6 +10,10 @@
  *	SIGINT every thread asleep in the tarpit is woken at once so that it
  *	answers its client, and the process waits briefly for those answers
  *	before it exits.
+ *
+ *	With --redis, the shared-score client (fleet.c) starts after the
+ *	privilege drop and before libmilter takes over, so the first session
+ *	already finds Redis connected, or known to be down.
  */
 #include "autoconfig.h"
 
@@ -29,6 +33,8 @@
 #include "backend.h"
 #include "config.h"
 #include "daemon.h"
+#include "fleet.h"
+#include "fleet_url.h"
 #include "log.h"
 #include "milter.h"
 #include "query.h"
@@ -207,23 +213,53 @@ scope_name(enum config_scope s)
 
 /* start_line - the settings, once, at start */
 static void
-start_line(const struct config *cfg)
+start_line(const struct config *cfg, const char *redis)
 {
 	if (cfg->users_file)
 		log_info("starting version=%s socket=%s users=%s domains=%zu"
-		    " delay=%g cache=%s milter_timeout=%g%s", PACKAGE_VERSION,
-		    cfg->socket, cfg->users_file, cfg->ndomains, cfg->delay,
-		    cfg->cache ? "on" : "off", cfg->milter_timeout,
-		    cfg->dry_run ? " dry_run=yes" : "");
+		    " delay=%g cache=%s milter_timeout=%g%s%s%s",
+		    PACKAGE_VERSION, cfg->socket, cfg->users_file,
+		    cfg->ndomains, cfg->delay, cfg->cache ? "on" : "off",
+		    cfg->milter_timeout, cfg->dry_run ? " dry_run=yes" : "",
+		    redis ? " redis=" : "", redis ? redis : "");
 	else
 		log_info("starting version=%s socket=%s uri=%s base=%s scope=%s"
 		    " filter=%s domains=%zu delay=%g ldap_timeout=%g pool=%ld"
-		    " cache=%s milter_timeout=%g%s", PACKAGE_VERSION, cfg->socket,
-		    cfg->uris ? cfg->uris : "(ldap.conf)", cfg->base ?
-		    cfg->base : "(ldap.conf)", scope_name(cfg->scope),
-		    cfg->filter, cfg->ndomains, cfg->delay, cfg->ldap_timeout,
-		    cfg->pool_size, cfg->cache ? "on" : "off",
-		    cfg->milter_timeout, cfg->dry_run ? " dry_run=yes" : "");
+		    " cache=%s milter_timeout=%g%s%s%s", PACKAGE_VERSION,
+		    cfg->socket, cfg->uris ? cfg->uris : "(ldap.conf)",
+		    cfg->base ? cfg->base : "(ldap.conf)",
+		    scope_name(cfg->scope), cfg->filter, cfg->ndomains,
+		    cfg->delay, cfg->ldap_timeout, cfg->pool_size,
+		    cfg->cache ? "on" : "off", cfg->milter_timeout,
+		    cfg->dry_run ? " dry_run=yes" : "", redis ? " redis=" : "",
+		    redis ? redis : "");
+}
+
+/*
+ * share_start - the shared-score client for --redis (NULL without it);
+ * 0 ok, -1 out of memory
+ */
+static int
+share_start(const struct config *cfg, struct score_table *scores,
+    struct fleet **fleet)
+{
+	struct fleet_opts o = { 0 };
+	struct fleet_url u;
+	char why[512];
+
+	*fleet = NULL;
+	if (cfg->redis_url == NULL)
+		return 0;
+	if (fleet_url_parse(cfg->redis_url, &u, why, sizeof(why)) < 0)
+		return -1;	/* checked by the flags already */
+	o.url = &u;
+	o.password = cfg->redis_password;
+	o.prefix = cfg->redis_prefix;
+	o.timeout = cfg->redis_timeout;
+	o.half_life = cfg->half_life;
+	*fleet = fleet_start(&o, scores);
+	fleet_url_free(&u);
+	return *fleet ? 0 : -1;
 }
 
 /* thread_probe - a thread that does nothing, to see that one can start */
@@ -298,8 +334,9 @@ serve(struct runtime *rt, int argc, char **argv)
 	static struct config fixed;	/* process options, for the threads */
 	struct score_table *scores;
 	struct config *cfg = &rt->cfg;
+	struct fleet *fleet;
 	sigset_t usr1;		/* the signals threads wait for */
-	char err[512];
+	char err[512], redis[300];
 	double until;
 	int rc;
 
@@ -310,6 +347,9 @@ serve(struct runtime *rt, int argc, char **argv)
 	if (daemon_user_check(cfg->user, cfg->group, cfg->socket_group, err,
 	    sizeof(err)) < 0)
 		return fail(rt, EX_CONFIG, err);
+	/* Read as root, like the bind password: a restart reads it again. */
+	if (config_load_redis_password(cfg, stderr) < 0)
+		return fail(rt, EX_CONFIG, NULL);
 	if ((scores = score_new((size_t)cfg->score_table_size,
 	    cfg->half_life)) == NULL)
 		return fail(rt, EX_OSERR, "out of memory for the client table");
@@ -339,7 +379,15 @@ serve(struct runtime *rt, int argc, char **argv)
 		log_err("%s", err);
 		return fail(rt, EX_NOPERM, err);
 	}
-	start_line(cfg);
+	redis[0] = '\0';
+	if (cfg->redis_url) {
+		struct fleet_url u;
+
+		if (fleet_url_parse(cfg->redis_url, &u, err, sizeof(err)) == 0)
+			fleet_url_show(&u, redis, sizeof(redis));
+		fleet_url_free(&u);
+	}
+	start_line(cfg, redis[0] ? redis : NULL);
 	/*
 	 * Block the signals that threads wait for before any thread starts,
 	 * so every thread inherits the mask: SIGUSR1 is taken by our stats
@@ -353,6 +401,11 @@ serve(struct runtime *rt, int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	thread_stack(cfg->thread_stack_kb);
 	stats_start(&fixed);
+	if (share_start(cfg, scores, &fleet) < 0) {
+		log_err("out of memory for the Redis client");
+		return fail(rt, EX_OSERR, "out of memory for the Redis client");
+	}
+	milter_share(fleet);
 	runtime_start(rt, argc, argv);	/* from here on, cfg may be swapped */
 
 	rc = smfi_main();
@@ -368,6 +421,7 @@ serve(struct runtime *rt, int argc, char **argv)
 	while (milter_busy() > 0 && util_now() < until)
 		usleep(20000);
 	usleep(100000);		/* the last replies leave libmilter's threads */
+	fleet_stop(fleet);	/* sessions still running use the local table */
 	log_info("stopping signal=%s", stop_signal == SIGTERM ? "TERM" :
 	    stop_signal == SIGINT ? "INT" : "none");
 	rt = runtime_acquire();

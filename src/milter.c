@@ -11,6 +11,16 @@
  *	held for the length of the lookup (the directory locks inside).
  *	The busy counter is the only other shared state; it is atomic.
  *
+ *	With shared scores (--redis, fleet.c) a session asks Redis for its
+ *	network's score when it connects, without waiting; the answer
+ *	raises the local table, which every decision reads. Before a
+ *	decision the session waits for that answer, bounded by
+ *	--redis-timeout, and for a client with a score it reads again
+ *	first, so another MX host's count since then is in. A clean client
+ *	never waits on Redis beyond the first answer, which has normally
+ *	arrived during the SMTP greeting. Each unknown recipient is added
+ *	there as well as here.
+ *
  *	We negotiate away every stage we do not use (HELO, headers, body),
  *	so Postfix does not send them. {auth_authen} arrives with MAIL FROM
  *	in Postfix's default milter_mail_macros and is read again at RCPT.
@@ -30,6 +40,7 @@
 #include "log.h"
 #include "milter.h"
 #include "cidr.h"
+#include "fleet.h"
 #include "runtime.h"
 #include "score.h"
 #include "stats.h"
@@ -38,6 +49,7 @@
 
 #define SENDER_MAX 1024
 #define SHOW_MAX 520
+#define FLEET_READ_MIN 0.05	/* a local score from which Redis is read */
 
 struct conn_ctx {
 	char		client[INET6_ADDRSTRLEN + 1];
@@ -45,9 +57,12 @@ struct conn_ctx {
 	char		net[INET6_ADDRSTRLEN + 8];	/* score key, or "" */
 	char		*sender;	/* as given at MAIL FROM, or NULL */
 	unsigned	unknowns;	/* unknown recipients this session */
+	struct fleet_req *pending;	/* shared-score request, or NULL */
+	int		pending_fresh;	/* sent before this session decided */
 };
 
 static struct score_table *milter_scores;	/* process-wide, locks inside */
+static struct fleet *milter_fleet;		/* shared scores, or NULL */
 
 static void count_decision(const struct judge_result *res);
 static void log_decision(SMFICTX *ctx, const struct config *cfg,
@@ -130,6 +145,57 @@ mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * fleet_prefetch - at connect: ask Redis for the network's score, without
+ * waiting (trusted clients are never scored)
+ */
+static void
+fleet_prefetch(struct conn_ctx *cc)
+{
+	struct runtime *rt = runtime_acquire();
+
+	if (rt == NULL)
+		return;
+	if (!config_is_trusted(&rt->cfg, &cc->addr)) {
+		cidr_key(&cc->addr, (int)rt->cfg.prefix4, (int)rt->cfg.prefix6,
+		    cc->net, sizeof(cc->net));
+		fleet_release(cc->pending);
+		cc->pending = fleet_read(milter_fleet, cc->net);
+		cc->pending_fresh = 1;
+	}
+	runtime_release(rt);
+}
+
+/*
+ * fleet_view - before a decision, raise the local table to the shared
+ * score: the answer to what this session sent, and for a client with a
+ * score a fresh read unless that answer came from the read at connect.
+ * Each wait is bounded by --redis-timeout; while Redis is down, none.
+ */
+static void
+fleet_view(struct conn_ctx *cc, int exempt)
+{
+	struct fleet_req *r;
+	double v;
+	int ok, fresh;
+
+	if (cc->pending) {
+		ok = !exempt && fleet_wait(milter_fleet, cc->pending, &v) == 0;
+		fresh = cc->pending_fresh;
+		fleet_release(cc->pending);
+		cc->pending = NULL;
+		if (fresh || !ok)
+			return;		/* up to date, or Redis in trouble */
+	}
+	if (exempt || score_get(milter_scores, cc->net, util_now(), NULL) <
+	    FLEET_READ_MIN)
+		return;			/* a clean client waits for nothing */
+	if ((r = fleet_read(milter_fleet, cc->net)) != NULL) {
+		fleet_wait(milter_fleet, r, &v);
+		fleet_release(r);
+	}
+}
+
 /* mt_connect - remember the client address */
 static sfsistat
 mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
@@ -154,6 +220,8 @@ mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	if (cidr_addr_parse(cc->client, &cc->addr) < 0)
 		cc->addr.family = 0;
 	log_debug("connect client=%s", cc->client);
+	if (milter_fleet && cc->addr.family)
+		fleet_prefetch(cc);
 	return SMFIS_CONTINUE;
 }
 
@@ -172,6 +240,8 @@ session(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	if (cc->net[0] == '\0' && cc->addr.family)
 		cidr_key(&cc->addr, (int)cfg->prefix4, (int)cfg->prefix6,
 		    cc->net, sizeof(cc->net));
+	if (cc->net[0] && milter_scores && milter_fleet)
+		fleet_view(cc, s->authenticated || s->trusted);
 	if (cc->net[0] && milter_scores)
 		s->score = score_get(milter_scores, cc->net, util_now(),
 		    &s->asleep_net);
@@ -248,7 +318,7 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     const struct judge_session *s, struct judge_result *res)
 {
 	struct policy_config pc;
-	double slept = 0;
+	double slept = 0, shared;
 
 	if (res->cls == RCPT_UNKNOWN && (res->looked_up || s->mta_rejected) &&
 	    !s->authenticated && !s->trusted) {
@@ -256,6 +326,13 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 		if (cc->net[0] && milter_scores)
 			res->score = score_add(milter_scores, cc->net, 1,
 			    util_now());
+		if (cc->net[0] && milter_scores && milter_fleet) {
+			/* The floor: this host's count before the add. */
+			fleet_release(cc->pending);
+			cc->pending = fleet_add(milter_fleet, cc->net, 1,
+			    res->score - 1);
+			cc->pending_fresh = 0;
+		}
 	} else {
 		res->score = s->score;
 	}
@@ -265,6 +342,14 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 		policy_capped(&pc, &res->decision);
 		util_strlcpy(res->reply, "Too busy; try again later",
 		    sizeof(res->reply));
+	}
+	/* The shared score after the add, for the log; in by now if slept. */
+	if (cc->pending && !cc->pending_fresh) {
+		if (fleet_wait(milter_fleet, cc->pending, &shared) == 0 &&
+		    shared > res->score)
+			res->score = shared;
+		fleet_release(cc->pending);
+		cc->pending = NULL;
 	}
 	count_decision(res);
 	return slept;
@@ -450,6 +535,7 @@ mt_close(SMFICTX *ctx)
 	if (cc) {
 		log_debug("close client=%s unknowns=%u", cc->client,
 		    cc->unknowns);
+		fleet_release(cc->pending);
 		free(cc->sender);
 		free(cc);
 		smfi_setpriv(ctx, NULL);
@@ -477,4 +563,11 @@ milter_register(struct score_table *scores, int rcpt_rej)
 	milter_scores = scores;
 	milter_rcpt_rej = rcpt_rej;
 	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}
+
+/* milter_share - use shared scores (--redis) from now on; before smfi_main */
+void
+milter_share(struct fleet *fleet)
+{
+	milter_fleet = fleet;
 }

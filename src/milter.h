@@ -12,10 +12,14 @@
 #ifndef MT_MILTER_H
 #define MT_MILTER_H
 
+struct fleet;
 struct score_table;
 
 /* milter_register - register the callbacks; 0 ok, -1 failure */
 int milter_register(struct score_table *scores, int rcpt_rej);
+
+/* milter_share - use shared scores (--redis) from now on; before smfi_main */
+void milter_share(struct fleet *fleet);
 
 /* milter_busy - RCPT callbacks running right now */
 unsigned milter_busy(void);

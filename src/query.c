@@ -7,7 +7,10 @@
  *	Both modes use the same code paths as the daemon: judge_recipient()
  *	for a query, and for a check the same configuration checks, socket
  *	preparation and directory backend, plus a real lookup of a probe
- *	address so that reachability, TLS and the bind are proved.
+ *	address so that reachability, TLS and the bind are proved. With
+ *	--redis, the check also connects to Redis and runs the score script
+ *	once. Query mode judges as a daemon with no scores, so it never asks
+ *	Redis.
  */
 #include "autoconfig.h"
 
@@ -20,6 +23,7 @@
 #include "cidr.h"
 #include "daemon.h"
 #include "backend.h"
+#include "fleet.h"
 #include "judge.h"
 #include "query.h"
 
@@ -130,6 +134,50 @@ problem(FILE *out, int *n, const char *what)
 	(*n)++;
 }
 
+/* check_redis - --redis: the password file, then a real round trip */
+static void
+check_redis(struct config *cfg, FILE *out, int *n)
+{
+	struct fleet_opts o = { 0 };
+	struct fleet_url u;
+	struct stat st;
+	char msg[1024];
+
+	if (cfg->redis_password_file) {
+		if (config_load_redis_password(cfg, out) < 0) {
+			problem(out, n, "the Redis password file cannot be"
+			    " used");
+			return;
+		}
+		if (stat(cfg->redis_password_file, &st) == 0 &&
+		    (st.st_mode & S_IROTH))
+			problem(out, n, "the Redis password file is readable"
+			    " by everyone");
+		else
+			fprintf(out, "ok: Redis password file %s\n",
+			    cfg->redis_password_file);
+	}
+	if (fleet_url_parse(cfg->redis_url, &u, msg, sizeof(msg)) < 0) {
+		problem(out, n, msg);
+		return;
+	}
+	o.url = &u;
+	o.password = cfg->redis_password;
+	o.prefix = cfg->redis_prefix;
+	o.timeout = cfg->redis_timeout;
+	o.half_life = cfg->half_life;
+	if (fleet_probe(&o, msg, sizeof(msg)) < 0) {
+		char why[sizeof(msg) + 80];
+
+		snprintf(why, sizeof(why), "%s (the daemon would start and"
+		    " keep client scores local until it answers)", msg);
+		problem(out, n, why);
+	} else {
+		fprintf(out, "ok: %s\n", msg);
+	}
+	fleet_url_free(&u);
+}
+
 /* query_check - check everything; returns the number of problems */
 int
 query_check(struct config *cfg, FILE *out)
@@ -169,6 +217,8 @@ query_check(struct config *cfg, FILE *out)
 		problem(out, &n, err);
 	else
 		fprintf(out, "ok: socket %s can be created\n", cfg->socket);
+	if (cfg->redis_url)
+		check_redis(cfg, out, &n);
 
 	if (cfg->bind_dn && cfg->password == NULL) {
 		fprintf(out, "not checked: the directory (no bind password)\n");

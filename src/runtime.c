@@ -9,7 +9,8 @@
  *	and builds a new directory. Only when all of that works is the new
  *	runtime made current; otherwise the old one stays and the message
  *	says why. Options that belong to the process (socket, user, pid
- *	file, foreground, statistics file) cannot change without a restart;
+ *	file, foreground, statistics file, the scores' settings and Redis)
+ *	cannot change without a restart;
  *	a reload that changes them is refused, so what runs is always what
  *	the files say, or the previous state, never a mix.
  *
@@ -115,6 +116,11 @@ fixed_changed(const struct config *o, const struct config *n)
 		return "tarpit-rejected";
 	if (o->thread_stack_kb != n->thread_stack_kb)
 		return "thread-stack";
+	if (!same(o->redis_url, n->redis_url) ||
+	    !same(o->redis_password_file, n->redis_password_file) ||
+	    o->redis_timeout != n->redis_timeout ||
+	    !same(o->redis_prefix, n->redis_prefix))
+		return "redis/redis-password-file/redis-timeout/redis-prefix";
 	return NULL;
 }
 
