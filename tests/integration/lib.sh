@@ -5,8 +5,9 @@
 #     . "$(dirname "$0")/lib.sh"
 #
 # It makes a private temp dir ($MT_TMP) and arranges, through traps on EXIT,
-# INT and TERM, that every process it started (slapd, the daemon, Postfix) is
-# stopped and the temp dir removed, whether the test passes or fails.
+# INT and TERM, that every process it started (slapd, the daemons, Postfix,
+# redis-server) is stopped and the temp dir removed, whether the test passes
+# or fails.
 #
 # Environment (set by `make check` through AM_TESTS_ENVIRONMENT):
 #   MT_BIN       absolute path of the milter-tarpit binary
@@ -49,6 +50,9 @@ MT_USED_PORTS=" "
 MT_MILTER_RUNS=0
 MT_SLAPD_CUR=1
 MT_SLAPD_INSTANCES=" 1 "
+MT_MILTER_CUR=1
+MT_MILTER_INSTANCES=" 1 "
+MT_REDIS_PID=
 
 # ---------------------------------------------------------------- messages
 
@@ -120,6 +124,8 @@ mt_pkg_of() {
 	saslpasswd2) echo sasl2-bin ;;
 	ss) echo iproute2 ;;
 	openssl) echo openssl ;;
+	redis-server) echo redis-server ;;
+	redis-cli) echo redis-tools ;;
 	*) echo "?" ;;
 	esac
 }
@@ -180,10 +186,15 @@ mt_cleanup() {
 			[ -e "$f" ] && mt_dump_file "slapd log" "$f" 40
 		done
 		mt_dump_file "postfix maillog" "$MT_TMP/postfix/maillog" 40
+		mt_dump_file "redis log" "$MT_TMP/redis/redis.log" 20
 	fi
-	mt_stop_milter quiet
-	mt_stop_postfix
 	local n
+	for n in $MT_MILTER_INSTANCES; do
+		mt_milter_use "$n"
+		mt_stop_milter quiet
+	done
+	mt_stop_postfix
+	mt_stop_redis
 	for n in $MT_SLAPD_INSTANCES; do
 		mt_slapd_use "$n"
 		mt_stop_slapd
@@ -485,7 +496,86 @@ mt_make_tls() {
 	MT_TLS_OTHER_CA=$t/other-ca.pem
 }
 
+# ------------------------------------------------------------------ Redis
+
+# mt_start_redis: a private redis-server on 127.0.0.1:$MT_REDIS_PORT and the
+# unix socket $MT_REDIS_SOCK, working dir $MT_TMP/redis, nothing saved
+# (--save '' --appendonly no), log in $MT_TMP/redis/redis.log.  Sets
+# MT_REDIS_PORT, MT_REDIS_URL (redis://127.0.0.1:PORT), MT_REDIS_SOCK,
+# MT_REDIS_PID.  Called again after mt_stop_redis, it starts an empty Redis
+# on the same port and socket.  The Debian package's own service (port 6379)
+# is never used: the tests work whether it runs or not.
+mt_start_redis() {
+	mt_require redis-server redis-cli ss
+	local d=$MT_TMP/redis attempt
+	mkdir -p "$d"
+	MT_REDIS_SOCK=$d/redis.sock
+	for attempt in 1 2 3; do
+		[ -n "${MT_REDIS_PORT:-}" ] || MT_REDIS_PORT=$(mt_free_port)
+		MT_REDIS_URL=redis://127.0.0.1:$MT_REDIS_PORT
+		redis-server --port "$MT_REDIS_PORT" --bind 127.0.0.1 \
+			--unixsocket "$MT_REDIS_SOCK" --unixsocketperm 700 \
+			--dir "$d" --save '' --appendonly no --daemonize no \
+			>>"$d/redis.log" 2>&1 &
+		MT_REDIS_PID=$!
+		if mt_wait_alive "$MT_REDIS_PID" 10 mt_redis_answers; then
+			mt_say "redis-server up: pid $MT_REDIS_PID $MT_REDIS_URL unix:$MT_REDIS_SOCK"
+			return 0
+		fi
+		if kill -0 "$MT_REDIS_PID" 2>/dev/null; then
+			mt_stop_redis
+			mt_fatal "redis-server did not answer within 10 s"
+		fi
+		wait "$MT_REDIS_PID" 2>/dev/null
+		MT_REDIS_PID=
+		if tail -n 5 "$d/redis.log" | grep -q 'Address already in use'; then
+			mt_say "port $MT_REDIS_PORT taken, retrying"
+			MT_REDIS_PORT=
+			continue
+		fi
+		break
+	done
+	mt_dump_file "redis log" "$d/redis.log" 30
+	mt_fatal "redis-server failed to start"
+}
+
+# mt_redis_cli ARGS...: redis-cli against the private Redis.
+mt_redis_cli() { redis-cli -h 127.0.0.1 -p "$MT_REDIS_PORT" "$@"; }
+
+mt_redis_answers() { [ "$(mt_redis_cli ping 2>/dev/null)" = PONG ]; }
+
+# mt_stop_redis: stop the private Redis (thawed first, in case a test froze it).
+mt_stop_redis() {
+	[ -n "$MT_REDIS_PID" ] || return 0
+	local pid=$MT_REDIS_PID
+	kill -CONT "$pid" 2>/dev/null
+	kill -TERM "$pid" 2>/dev/null
+	mt_wait_for 10 mt_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	MT_REDIS_PID=
+	return 0
+}
+
 # -------------------------------------------------------------- the daemon
+
+# Several daemons: mt_milter_use N switches the instance that
+# mt_start_milter, mt_stop_milter, mt_log_line, mt_miltertest and the
+# MT_MILTER_* variables refer to (1 is the default); each has its own port
+# and log.  mt_cleanup stops them all.
+MT_MILTER_VARS="MT_MILTER_PID MT_MILTER_PORT MT_MILTER_SOCK MT_MILTER_PF_SOCK MT_MILTER_LOG"
+mt_milter_use() {
+	local n=$1 v s
+	[ "$n" = "$MT_MILTER_CUR" ] && return 0
+	for v in $MT_MILTER_VARS; do
+		printf -v "MT_MILTER_SAVED_${MT_MILTER_CUR}_$v" '%s' "${!v:-}"
+	done
+	for v in $MT_MILTER_VARS; do
+		s=MT_MILTER_SAVED_${n}_$v
+		printf -v "$v" '%s' "${!s:-}"
+	done
+	MT_MILTER_CUR=$n
+	case $MT_MILTER_INSTANCES in *" $n "*) ;; *) MT_MILTER_INSTANCES="$MT_MILTER_INSTANCES$n " ;; esac
+}
 
 # mt_start_milter ARGS...: run "$MT_BIN" -f -p inet:PORT@127.0.0.1 ARGS in the
 # background, stderr to $MT_MILTER_LOG; wait until the socket listens.  Sets
