@@ -14,6 +14,8 @@
 #      while Redis was away seeds the empty Redis, and sharing resumes.
 #   3. Redis frozen (SIGSTOP): no answer waits past --redis-timeout, no
 #      5xx for a valid recipient, no 451; thawed, both are back.
+#   4. SIGHUP: a reload keeps the connection and the sharing; a reload
+#      that changes a Redis option is refused.
 #
 # Timings are functional bounds only ("answered within 2 s while Redis is
 # frozen"), never speed.  Recipients come from a users file: no slapd.
@@ -32,10 +34,14 @@ mt_start_redis
 USERS=$MT_TMP/users
 printf '%s\n' alice@example.com bob@example.com >"$USERS"
 HL=3600
-COMMON=(--users "$USERS" -d example.com --score-half-life "$HL"
-	--redis-prefix t: --redis-timeout 0.5)
-SHARED=("${COMMON[@]}" --redis "$MT_REDIS_URL" -T 0.3 --suspect-score 4
-	--harvest-score 7)
+BASE=(--users "$USERS" -d example.com --score-half-life "$HL" --redis-prefix t:)
+DEFENCE=(-T 0.3 --suspect-score 4 --harvest-score 7)
+COMMON=("${BASE[@]}" --redis-timeout 0.5)
+SHARED=("${COMMON[@]}" --redis "$MT_REDIS_URL" "${DEFENCE[@]}")
+# Daemon A reads --redis-timeout from an options file (part 4 changes it).
+A_CONF=$MT_TMP/a.conf
+echo 'redis-timeout 0.5' >"$A_CONF"
+A_ARGS=(-c "$A_CONF" "${BASE[@]}" --redis "$MT_REDIS_URL" "${DEFENCE[@]}")
 
 # on N: the following helpers talk to daemon N (1 = A, 2 = B).
 on() { mt_milter_use "$1"; }
@@ -120,7 +126,7 @@ mt_redis_cli -a 's3cret pass' --no-auth-warning CONFIG SET requirepass '' >/dev/
 # =====================================================================
 mt_say "== 1. two daemons share one Redis: -T 0.3 --suspect-score 4 --harvest-score 7"
 on 1
-mt_start_milter "${SHARED[@]}"
+mt_start_milter "${A_ARGS[@]}"
 mt_expect_log "A: start line names Redis" starting "redis=$MT_REDIS_URL/0"
 mt_expect_log "A: Redis up at start" "redis:" "up:" "$MT_REDIS_URL/0;"
 on 2
@@ -239,6 +245,22 @@ on 1
 mt_check "A: back by itself after the thaw" wait_lines 3 'redis: up:' 15
 on 2
 mt_check "B: back by itself after the thaw" wait_lines 3 'redis: up:' 15
+
+# =====================================================================
+mt_say "== 4. SIGHUP: the Redis options belong to the process"
+on 1
+kill -HUP "$MT_MILTER_PID"
+mt_check "A: unchanged options: reload done" wait_lines 1 'reload done:' 3
+R=198.51.100.80
+on 2
+session "B: 1st unknown of $R" ip=$R "list=<r1@example.com>=reject/0.3/2"
+on 1
+session "A, after the reload: 2nd unknown of $R" ip=$R "list=<r2@example.com>=reject/0.3/2"
+expect_rcpt r2@example.com "A: still shared after a reload: score=2.00" action=reject score=2.00
+echo 'redis-timeout 0.4' >"$A_CONF"
+kill -HUP "$MT_MILTER_PID"
+mt_check "A: --redis-timeout changed: reload refused" wait_lines 1 \
+	'reload refused, keeping the old configuration: --redis/redis-password-file/redis-timeout/redis-prefix cannot change without a restart' 3
 
 for n in 1 2; do
 	on $n

@@ -10,8 +10,10 @@
  *	reconnect backoff, and score_raise(), by which Redis's answers reach
  *	the local table (never lowering it). Then the client against a
  *	Redis that cannot be there (a socket in a missing directory): it
- *	starts, says it is down, refuses requests at once and stops. The
- *	script itself runs in a real Redis in tests/integration/t-redis.sh.
+ *	starts, says it is down, refuses requests at once and stops. And
+ *	the --redis options: defaults, bounds, the whole-configuration rules
+ *	and the password file. The script itself runs in a real Redis in
+ *	tests/integration/t-redis.sh.
  */
 #include "autoconfig.h"
 
@@ -20,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "fleet.h"
 #include "fleet_url.h"
 #include "score.h"
@@ -321,6 +326,139 @@ START_TEST(test_down)
 }
 END_TEST
 
+/* parse - config_parse on "milter-tarpit -d example.com" + args; messages */
+static enum config_status
+parse(struct config *cfg, const char *const *args, char **msg)
+{
+	char *argv[16];
+	size_t len;
+	FILE *err;
+	int argc = 0;
+	enum config_status st;
+
+	argv[argc++] = "milter-tarpit";
+	argv[argc++] = "-d";
+	argv[argc++] = "example.com";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	config_init(cfg);
+	err = open_memstream(msg, &len);
+	st = config_parse(cfg, argc, argv, err, err);
+	if (st == CONFIG_OK)
+		config_check(cfg, err);
+	fclose(err);
+	return st;
+}
+
+#define PARSE(cfg, msg, ...) \
+	parse((cfg), (const char *const[]){ __VA_ARGS__, NULL }, (msg))
+
+/* refused - the arguments are refused with a message containing want */
+static void
+refused_v(const char *const *args, const char *want)
+{
+	struct config cfg;
+	char *msg = NULL;
+
+	ck_assert_int_eq(parse(&cfg, args, &msg), CONFIG_USAGE);
+	ck_assert_msg(strstr(msg, want) != NULL, "\"%s\" lacks \"%s\"", msg,
+	    want);
+	free(msg);
+	config_free(&cfg);
+}
+
+#define REFUSED(want, ...) \
+	refused_v((const char *const[]){ __VA_ARGS__, NULL }, (want))
+
+START_TEST(test_flags)
+{
+	struct config cfg;
+	char *msg = NULL;
+
+	ck_assert_int_eq(PARSE(&cfg, &msg, "-T", "1"), CONFIG_OK);
+	ck_assert_ptr_null(cfg.redis_url);
+	ck_assert(cfg.redis_timeout == FLEET_DEFAULT_TIMEOUT);
+	ck_assert_str_eq(cfg.redis_prefix, "mt:");
+	free(msg);
+	config_free(&cfg);
+
+	msg = NULL;
+	ck_assert_int_eq(PARSE(&cfg, &msg, "--redis", "redis://10.0.0.5/2",
+	    "--redis-timeout", "0.25", "--redis-prefix", "site-a:"),
+	    CONFIG_OK);
+	ck_assert_str_eq(cfg.redis_url, "redis://10.0.0.5/2");
+	ck_assert(cfg.redis_timeout == 0.25);
+	ck_assert_str_eq(cfg.redis_prefix, "site-a:");
+	ck_assert_str_eq(msg, "");
+	free(msg);
+	config_free(&cfg);
+
+	REFUSED("--redis: \"rediss://h\" asks for TLS", "--redis",
+	    "rediss://h");
+	REFUSED("is not a Redis URL", "--redis", "h:6379");
+	REFUSED("--redis-timeout: \"0\" is not a number of seconds from"
+	    " 0.01 to 1", "--redis-timeout", "0");
+	REFUSED("--redis-timeout", "--redis-timeout", "2");
+	REFUSED("--redis-timeout", "--redis-timeout", "0.1s");
+	REFUSED("--redis-prefix: \"a b\"", "--redis-prefix", "a b");
+	REFUSED("--redis-prefix", "--redis-prefix",
+	    "0123456789012345678901234567890123456789012345678901234567890123"
+	    "4");
+}
+END_TEST
+
+START_TEST(test_flags_password)
+{
+	char path[] = "/tmp/check_fleet.XXXXXX";
+	FILE *fp, *quiet = fopen("/dev/null", "w");
+	struct config cfg;
+	char *msg = NULL;
+	int fd;
+
+	ck_assert_ptr_nonnull(quiet);
+	/* the file without --redis, and a password in two places */
+	ck_assert_int_eq(PARSE(&cfg, &msg, "--redis-password-file", "/x"),
+	    CONFIG_OK);
+	ck_assert_ptr_nonnull(strstr(msg, "--redis-password-file needs"
+	    " --redis"));
+	ck_assert_int_eq(config_check(&cfg, quiet), -1);
+	free(msg);
+	config_free(&cfg);
+	msg = NULL;
+	ck_assert_int_eq(PARSE(&cfg, &msg, "--redis", "redis://:pw@h",
+	    "--redis-password-file", "/x"), CONFIG_OK);
+	ck_assert_ptr_nonnull(strstr(msg, "keep the file"));
+	free(msg);
+	config_free(&cfg);
+
+	/* read: the first line, made absolute, kept in redis_password */
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	ck_assert_ptr_nonnull(fp = fdopen(fd, "w"));
+	fputs("two words\nsecond line\n", fp);
+	fclose(fp);
+	chmod(path, 0600);
+	msg = NULL;
+	ck_assert_int_eq(PARSE(&cfg, &msg, "--redis", "redis://h",
+	    "--redis-password-file", path), CONFIG_OK);
+	ck_assert_str_eq(msg, "");
+	free(msg);
+	ck_assert_int_eq(config_load_redis_password(&cfg, quiet), 0);
+	ck_assert_str_eq(cfg.redis_password, "two words");
+	config_free(&cfg);
+	/* a missing file is refused with the option's name */
+	unlink(path);
+	msg = NULL;
+	ck_assert_int_eq(PARSE(&cfg, &msg, "--redis", "redis://h",
+	    "--redis-password-file", path), CONFIG_OK);
+	free(msg);
+	ck_assert_int_eq(config_load_redis_password(&cfg, quiet), -1);
+	ck_assert_ptr_null(cfg.redis_password);
+	config_free(&cfg);
+	fclose(quiet);
+}
+END_TEST
+
 /* fleet_suite - every test case */
 static Suite *
 fleet_suite(void)
@@ -340,6 +478,10 @@ fleet_suite(void)
 	tcase_add_test(tc, test_script);
 	tcase_add_test(tc, test_raise);
 	tcase_add_test(tc, test_down);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("flags");
+	tcase_add_test(tc, test_flags);
+	tcase_add_test(tc, test_flags_password);
 	suite_add_tcase(s, tc);
 	return s;
 }
