@@ -20,7 +20,11 @@
  *	without the lock, and marks the results under it. The connection,
  *	the script's SHA and the reconnect state belong to the I/O thread
  *	alone. While the connection is down, requests are refused at once,
- *	so a dead or frozen Redis costs a session at most one timeout.
+ *	so a dead or frozen Redis costs a session at most one timeout. A
+ *	connection found closed before any answer (Redis's idle "timeout",
+ *	a restart, a firewall) is opened again at once, once, before the
+ *	client goes down: nothing had been sent on it, so nothing counts
+ *	twice.
  *
  *	A request is shared by its caller and the I/O thread: an atomic
  *	count of two, and whoever lets go last frees it. The lock guards the
@@ -150,11 +154,18 @@ tv_of(double secs)
 	return tv;
 }
 
+/* timed_out - did c fail for want of an answer within the timeout */
+static int
+timed_out(const redisContext *c)
+{
+	return c->err == REDIS_ERR_IO && strcmp(c->errstr, strerror(EAGAIN)) == 0;
+}
+
 /* conn_error - what went wrong with c, in words: a timeout says so */
 static void
 conn_error(const redisContext *c, char *why, size_t whylen)
 {
-	if (c->err == REDIS_ERR_IO && strcmp(c->errstr, strerror(EAGAIN)) == 0)
+	if (timed_out(c))
 		snprintf(why, whylen, "no answer within --redis-timeout");
 	else
 		snprintf(why, whylen, "%s", c->errstr[0] ? c->errstr :
@@ -296,7 +307,8 @@ take_reply(struct fleet *f, struct fleet_req *r, redisReply *reply)
 /*
  * run_batch - send every request of the batch in one pipeline and read
  * the answers; 0 ok (each request's ok says how it went), -1 the
- * connection failed (why set; the rest of the batch is not ok)
+ * connection failed (why set; the batch is not ok), -2 it had failed
+ * before: closed, no answer read, no timeout (sending again is safe)
  */
 static int
 run_batch(struct fleet *f, struct fleet_req *batch, char *why, size_t whylen)
@@ -305,6 +317,7 @@ run_batch(struct fleet *f, struct fleet_req *batch, char *why, size_t whylen)
 	char key[FLEET_KEY_MAX], nums[3][32];
 	struct fleet_req *r;
 	void *reply;
+	int got = 0;
 
 	for (r = batch; r; r = r->next) {
 		r->ok = r->noscript = 0;
@@ -315,6 +328,7 @@ run_batch(struct fleet *f, struct fleet_req *batch, char *why, size_t whylen)
 	for (r = batch; r; r = r->next) {
 		if (redisGetReply(f->rc, &reply) != REDIS_OK || reply == NULL)
 			goto broken;
+		got++;
 		take_reply(f, r, reply);
 	}
 	for (r = batch; r; r = r->next) {
@@ -331,7 +345,26 @@ broken:
 	conn_error(f->rc, why, whylen);
 	for (r = batch; r; r = r->next)
 		r->ok = 0;
-	return -1;
+	return got == 0 && !timed_out(f->rc) ? -2 : -1;
+}
+
+/*
+ * run_again - a connection that had failed while idle (closed by Redis's
+ * "timeout", a restart, a firewall): connect once at once and send the
+ * batch again, instead of going down; the result of run_batch
+ */
+static int
+run_again(struct fleet *f, struct fleet_req *batch, char *why, size_t whylen)
+{
+	char again[FLEET_WHY_MAX];
+
+	redisFree(f->rc);
+	if ((f->rc = open_conn(f, f->sha, sizeof(f->sha), again,
+	    sizeof(again))) == NULL)
+		return -1;	/* why: the first failure */
+	log_debug("redis: %s: connected again at once after: %s", f->shown,
+	    why);
+	return run_batch(f, batch, why, whylen);
 }
 
 /* req_unref - let go of r; the last one frees it */
@@ -402,12 +435,15 @@ serve_batch(struct fleet *f)
 
 	pthread_mutex_unlock(&f->mu);
 	rc = run_batch(f, batch, why, sizeof(why));
+	if (rc == -2)
+		rc = run_again(f, batch, why, sizeof(why));
 	now = util_now();
 	for (r = batch; r; r = r->next)
 		if (r->ok)	/* before DONE: a waiter then reads the table */
 			score_raise(f->local, r->net, r->value, now);
 	if (rc < 0) {
-		redisFree(f->rc);
+		if (f->rc)
+			redisFree(f->rc);
 		f->rc = NULL;
 		f->streak = 1;
 		f->retry_at = now + fleet_backoff(f->streak);

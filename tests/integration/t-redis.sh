@@ -16,6 +16,8 @@
 #      5xx for a valid recipient, no 451; thawed, both are back.
 #   4. SIGHUP: a reload keeps the connection and the sharing; a reload
 #      that changes a Redis option is refused.
+#   5. A connection Redis closed while idle (its "timeout") is opened again
+#      at once: no "down" line, nothing decided without Redis.
 #
 # Timings are functional bounds only ("answered within 2 s while Redis is
 # frozen"), never speed.  Recipients come from a users file: no slapd.
@@ -261,6 +263,25 @@ echo 'redis-timeout 0.4' >"$A_CONF"
 kill -HUP "$MT_MILTER_PID"
 mt_check "A: --redis-timeout changed: reload refused" wait_lines 1 \
 	'reload refused, keeping the old configuration: --redis/redis-password-file/redis-timeout/redis-prefix cannot change without a restart' 3
+
+# =====================================================================
+mt_say "== 5. Redis closes idle connections (timeout 1): opened again at once"
+mt_redis_cli CONFIG SET timeout 1 >/dev/null
+on 1
+downs_a=$(count_lines 'redis: down:')
+on 2
+downs_b=$(count_lines 'redis: down:')
+idle_closed() { mt_redis_cli INFO clients | grep -q '^connected_clients:1.$'; }
+mt_check "Redis closed both daemons' idle connections within 6 s" mt_wait_for 6 idle_closed
+S=198.51.100.90
+session "B: 1st unknown of $S" ip=$S "list=<s1@example.com>=reject/0.3/2"
+on 1
+session "A: 2nd unknown of $S" ip=$S "list=<s2@example.com>=reject/0.3/2"
+expect_rcpt s2@example.com "A: shared across the closed connections: score=2.00" action=reject score=2.00
+mt_check "A: no \"down\" line for it" [ "$(count_lines 'redis: down:')" -eq "$downs_a" ]
+on 2
+mt_check "B: no \"down\" line for it" [ "$(count_lines 'redis: down:')" -eq "$downs_b" ]
+mt_redis_cli CONFIG SET timeout 0 >/dev/null
 
 for n in 1 2; do
 	on $n
