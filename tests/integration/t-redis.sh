@@ -130,6 +130,8 @@ mt_say "== 1. two daemons share one Redis: -T 0.3 --suspect-score 4 --harvest-sc
 on 1
 mt_start_milter "${A_ARGS[@]}"
 mt_expect_log "A: start line names Redis" starting "redis=$MT_REDIS_URL/0"
+# (logged just after the start line, which is all mt_start_milter waits for)
+mt_wait_for 5 mt_has_log "redis:" "up:" "$MT_REDIS_URL/0;" || true
 mt_expect_log "A: Redis up at start" "redis:" "up:" "$MT_REDIS_URL/0;"
 on 2
 mt_start_milter "${SHARED[@]}"
