@@ -93,7 +93,7 @@ num(const char *s, double min, double max, const char *flag)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
+	if (errno || end == s || *end != '\0' || !(v >= min && v <= max))
 		die("%s: '%s' is not a number from %g to %g", flag, s, min, max);
 	return v;
 }
@@ -325,8 +325,8 @@ report_clean(double el)
 	    "%lu (at any stage), other 4xx %lu, 5xx %lu; timeouts %lu, lost "
 	    "%lu, refused before RCPT %lu\n", st.clean_ok, st.clean_bad,
 	    st.n421, st.n4xx, st.n5xx, st.timeouts, st.lost, st.refused);
-	printf("  RCPT answer time: p50 %.4f s, p90 %.4f s, p99 %.4f s, "
-	    "max %.4f s\n", p50, p90, p99, mx);
+	printf("  RCPT answer time of the 250s: p50 %.4f s, p90 %.4f s, "
+	    "p99 %.4f s, max %.4f s\n", p50, p90, p99, mx);
 	printf("  session (connect to RCPT answer): p50 %.4f s, p99 %.4f s\n",
 	    s50, s99);
 	printf("summary strategy=clean conns=%d elapsed=%.3f sessions=%lu "

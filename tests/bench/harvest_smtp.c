@@ -207,7 +207,6 @@ rcpt_reply(struct conn *c, int code)
 {
 	int i = c->cand;
 
-	sample_add(&st.rcpt, now_t - c->sent);
 	if (code / 100 == 2)
 		st.n2xx++;
 	else if (code / 100 == 5)
@@ -217,14 +216,18 @@ rcpt_reply(struct conn *c, int code)
 	else
 		st.n4xx++;
 	if (opt.strat == S_CLEAN) {
-		sample_add(&st.session, now_t - c->t0);
-		if (code / 100 == 2)
+		/* times of the 250s only: a refusal is counted, not timed */
+		if (code / 100 == 2) {
 			st.clean_ok++;
-		else
+			sample_add(&st.rcpt, now_t - c->sent);
+			sample_add(&st.session, now_t - c->t0);
+		} else {
 			st.clean_bad++;
+		}
 		conn_quit(c, opt.interval);
 		return;
 	}
+	sample_add(&st.rcpt, now_t - c->sent);
 	c->cand = -1;
 	if (code / 100 == 2 || code / 100 == 5) {
 		st.answered++;

@@ -12,6 +12,8 @@
 #      the milter path
 #   d  milter-tarpit, default settings (its cache on)
 #   e  milter-tarpit --no-cache: a lookup for every recipient, like b
+# (the milters on TCP on loopback, as the integration tests run them;
+# S2_SOCKET=unix for unix sockets).
 # Two workloads, each with 20 parallel sessions: -m 1000 -r 10 (a new
 # connection per message) and -m 400 -r 50 -d (messages over kept
 # connections).  Each round runs every configuration once, in turn (a, b,
@@ -25,7 +27,8 @@
 #
 # Environment: MT_BIN, MT_SRCDIR, MT_BUILDDIR (make bench sets them),
 # BENCH_OUT, BENCH_QUICK=1 (3 rounds of a fifth of the messages), S2_RUNS,
-# S2_CONFIGS ("a b c d e"), S2_SESSIONS (20), S2_PF_EXTRA (more NAME=VALUE
+# S2_CONFIGS ("a b c d e"), S2_SESSIONS (20), S2_SOCKET (inet: the milters
+# on TCP on loopback; unix: on unix sockets), S2_PF_EXTRA (more NAME=VALUE
 # settings for every instance).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
@@ -45,13 +48,13 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${S2_RUNS:=3}"
 	SCALE=5
 fi
-: "${S2_RUNS:=7}" "${S2_CONFIGS:=a b c d e}" "${S2_SESSIONS:=20}"
+: "${S2_RUNS:=7}" "${S2_CONFIGS:=a b c d e}" "${S2_SESSIONS:=20}" "${S2_SOCKET:=inet}"
 W1=(-m $((1000 / SCALE)) -r 10)
 W2=(-m $((400 / SCALE)) -r 50 -d)
 NRCPT=20000
 
 hv_init
-mt_say "scenario 2: ${S2_RUNS} rounds of $S2_CONFIGS; smtp-source -s $S2_SESSIONS -N, workloads '${W1[*]}' and '${W2[*]}'"
+mt_say "scenario 2: ${S2_RUNS} rounds of $S2_CONFIGS; smtp-source -s $S2_SESSIONS -N, workloads '${W1[*]}' and '${W2[*]}'; milters on $S2_SOCKET sockets"
 mt_say "$(uname -sr), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg); milter-tarpit $("$MT_BIN" -V 2>&1 | head -n 1)"
 
 # the recipients: smtp-source -N -t u@example.com sends to 1u@..., 2u@...
@@ -60,20 +63,44 @@ seq 1 "$NRCPT" | sed 's/$/u@example.com/' | hv_ldif_addrs >"$MT_TMP/rcpts.ldif"
 hv_slapd_add "$MT_TMP/rcpts.ldif" nostats
 hv_ldap_cf "$MT_TMP/ldap-rcpt.cf"
 
-# the milters: nullmilter, milter-tarpit (defaults, defence on), and
-# milter-tarpit --no-cache
-NULL_PORT=$(mt_free_port)
-"$NULLMILTER" -f -p "inet:$NULL_PORT@127.0.0.1" >"$MT_TMP/nullmilter.log" 2>&1 &
-NULL_PID=$!
-mt_track_pid "$NULL_PID"
-mt_wait_alive "$NULL_PID" 10 mt_port_listening "$NULL_PORT" || mt_fatal "nullmilter did not start"
+# The milters: nullmilter, milter-tarpit (defaults, defence on) and
+# milter-tarpit --no-cache, on TCP on loopback (S2_SOCKET=unix: on unix
+# sockets; umask 0, as Postfix's smtpd runs as user postfix and must be
+# able to connect to them).
+declare -A PF_SOCK
+MILTER_PIDS=
+sock_ready() { # SPEC
+	case $1 in
+	unix:*) [ -S "${1#unix:}" ] ;;
+	inet:*) local p=${1#inet:}; mt_port_listening "${p%@*}" ;;
+	esac
+}
+start_one() { # NAME PROGRAM ARGS...: PROGRAM -f -p SOCKET ARGS
+	local name=$1 prog=$2 spec pf pid port
+	shift 2
+	if [ "$S2_SOCKET" = unix ]; then
+		spec=unix:$MT_TMP/$name.sock
+		pf=$spec
+	else
+		port=$(mt_free_port)
+		spec=inet:$port@127.0.0.1
+		pf=inet:127.0.0.1:$port
+	fi
+	(umask 0 && exec env --default-signal "$prog" -f -p "$spec" "$@") \
+		>"$MT_TMP/$name.log" 2>&1 &
+	pid=$!
+	mt_track_pid "$pid"
+	MILTER_PIDS="$MILTER_PIDS $pid"
+	mt_wait_alive "$pid" 10 sock_ready "$spec" ||
+		{ cat "$MT_TMP/$name.log"; mt_fatal "$name did not start on $spec"; }
+	PF_SOCK[$name]=$pf
+	mt_say "$name up: pid $pid $spec"
+}
 # shellcheck disable=SC2054 # the commas are part of the DN
-MILTER_ARGS=(-H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com)
-MT_DEFENCE_ARGS='' mt_start_milter "${MILTER_ARGS[@]}" --no-cache
-NOCACHE_SOCK=$MT_MILTER_PF_SOCK
-NOCACHE_PID=$MT_MILTER_PID
-mt_track_pid "$NOCACHE_PID"
-MT_DEFENCE_ARGS='' mt_start_milter "${MILTER_ARGS[@]}"
+MILTER_ARGS=(--allow-root -H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com)
+start_one nullmilter "$NULLMILTER"
+start_one tarpit "$MT_BIN" "${MILTER_ARGS[@]}"
+start_one tarpit-nocache "$MT_BIN" "${MILTER_ARGS[@]}" --no-cache
 
 # The same settings everywhere; smtpd_peername_lookup = no because this
 # machine's DNS need not answer reverse lookups of 127.0.0.1 at once.
@@ -84,9 +111,9 @@ for cfg in $S2_CONFIGS; do
 	case $cfg in
 	a) hv_postfix pf-a "" "${PF_COMMON[@]}" ;;
 	b) hv_postfix pf-b "" "${PF_COMMON[@]}" "relay_recipient_maps=ldap:$MT_TMP/ldap-rcpt.cf" ;;
-	c) hv_postfix pf-c "inet:127.0.0.1:$NULL_PORT" "${PF_COMMON[@]}" ;;
-	d) hv_postfix pf-d "$MT_MILTER_PF_SOCK" "${PF_COMMON[@]}" ;;
-	e) hv_postfix pf-e "$NOCACHE_SOCK" "${PF_COMMON[@]}" ;;
+	c) hv_postfix pf-c "${PF_SOCK[nullmilter]}" "${PF_COMMON[@]}" ;;
+	d) hv_postfix pf-d "${PF_SOCK[tarpit]}" "${PF_COMMON[@]}" ;;
+	e) hv_postfix pf-e "${PF_SOCK[tarpit-nocache]}" "${PF_COMMON[@]}" ;;
 	*) mt_fatal "unknown configuration $cfg (a b c d e)" ;;
 	esac
 	PORT[$cfg]=$HV_PORT
@@ -126,11 +153,12 @@ for wl in 1 2; do
 	done
 done
 [ -n "${BENCH_OUT:-}" ] && mkdir -p "$BENCH_OUT" && cp "$RESULTS" "$BENCH_OUT/scenario2.runs"
-# the milters, gracefully (lib.sh would SIGKILL the two it does not own)
+# the milters, gracefully (lib.sh would SIGKILL them)
 for n in $HV_INSTANCES; do hv_postfix_stop "$n"; done
-kill -TERM "$NULL_PID" "$NOCACHE_PID" 2>/dev/null
-wait "$NULL_PID" "$NOCACHE_PID" 2>/dev/null
-mt_stop_milter
+# shellcheck disable=SC2086 # a list of PIDs
+kill -TERM $MILTER_PIDS 2>/dev/null
+# shellcheck disable=SC2086
+wait $MILTER_PIDS 2>/dev/null
 
 echo
 echo "== scenario 2: median messages/s over $S2_RUNS rounds (min..max), recipients/s"

@@ -8,13 +8,17 @@
 # strategy (wait for every answer; reconnect after each probe; oracle: give
 # up after S4_ORACLE_T s and call it "unknown"), from one address
 # (127.2.0.1) and from a /24 (127.1.1.0/24, each connection from the next
-# address), for S4_DURATION s, against three configurations:
+# address), for S4_DURATION s (S4_PF_DURATION against Postfix alone, whose
+# yield is a steady rate), against three configurations:
 #   postfix     Postfix's defaults with relay_recipient_maps = ldap:, no milter
 #   tarpit      milter-tarpit with its default settings (Postfix's own
 #               recipient check off: the milter checks)
 #   tarpit-esc  the same with escalation, as README's keep-alive example:
 #               --keepalive --delay-factor 2 --delay-max 90 (default memory
 #               and caps)
+#   tarpit-p24  (only if named in S4_CONFIGS, and only against the /24)
+#               the defaults with --ipv4-prefix 24: one score and one
+#               per-network cap for the whole /24
 # Every run has a fresh daemon and a fresh Postfix instance (no score or
 # connection count carries over), one slapd with the candidates throughout.
 # During each run a legitimate sender (harvest -s clean, from 127.0.0.1,
@@ -29,11 +33,15 @@
 # the RCPTs the attacker sent) and the legitimate sender's answer times.
 # Then the ratios of Postfix's yield to milter-tarpit's (target: >= 1000
 # for every strategy) and the legitimate sender's added latency (target: 0).
-# Nothing is asserted: this prints figures.  Two shared cores: noisy.
+# When milter-tarpit let no valid address through, the ratio is only known
+# to be above Postfix's yield times the run's length: a 60 s run can show
+# "> 1000" only where Postfix gives away more than 17 valid addresses a
+# second.  Nothing is asserted: this prints figures.  Two shared cores: noisy.
 #
 # Environment: MT_BIN, MT_SRCDIR, MT_BUILDDIR (make bench sets them),
 # BENCH_OUT (raw outputs go to $BENCH_OUT/scenario4/), BENCH_QUICK=1 (6 s
-# runs, 20000 candidates), S4_DURATION, S4_CONNS (50), S4_CANDIDATES
+# runs, 20000 candidates), S4_DURATION (60), S4_PF_DURATION (20), S4_CONNS
+# (50), S4_CANDIDATES
 # (100000), S4_VALID (0.1), S4_ORACLE_T (1), S4_CLEAN_INTERVAL (0.2),
 # S4_STRATEGIES, S4_SOURCES ("one net"), S4_CONFIGS.
 # shellcheck source=tests/integration/lib.sh
@@ -48,9 +56,9 @@ mt_require_bin
 postconf -m | grep -qx ldap || mt_skip "Postfix has no ldap: table (Debian package postfix-ldap)"
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	: "${S4_DURATION:=6}" "${S4_CANDIDATES:=20000}"
+	: "${S4_DURATION:=6}" "${S4_PF_DURATION:=4}" "${S4_CANDIDATES:=20000}"
 fi
-: "${S4_DURATION:=40}" "${S4_CONNS:=50}" "${S4_CANDIDATES:=100000}"
+: "${S4_DURATION:=60}" "${S4_PF_DURATION:=20}" "${S4_CONNS:=50}" "${S4_CANDIDATES:=100000}"
 : "${S4_VALID:=0.1}" "${S4_ORACLE_T:=1}" "${S4_CLEAN_INTERVAL:=0.2}"
 : "${S4_STRATEGIES:=wait reconnect oracle}" "${S4_SOURCES:=one net}"
 : "${S4_CONFIGS:=postfix tarpit tarpit-esc}"
@@ -62,7 +70,7 @@ RAW=$MT_TMP/raw
 mkdir -p "$RAW"
 ROWS=$MT_TMP/rows
 
-mt_say "scenario 4: $S4_CANDIDATES candidates (${S4_VALID} valid), $S4_CONNS connections, ${S4_DURATION} s a run, oracle gives up after ${S4_ORACLE_T} s"
+mt_say "scenario 4: $S4_CANDIDATES candidates (${S4_VALID} valid), $S4_CONNS connections, ${S4_DURATION} s a run (${S4_PF_DURATION} s against Postfix alone), oracle gives up after ${S4_ORACLE_T} s"
 mt_say "$(uname -sr), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg); milter-tarpit $("$MT_BIN" -V 2>&1 | head -n 1)"
 
 LIST=$MT_TMP/cands
@@ -93,9 +101,10 @@ start_config() {
 	postfix)
 		hv_postfix "pf$RUNS" "" "${PF_COMMON[@]}" \
 			"relay_recipient_maps=ldap:$MT_TMP/ldap-rcpt.cf" ;;
-	tarpit | tarpit-esc)
+	tarpit | tarpit-esc | tarpit-p24)
 		local extra=()
 		[ "$1" = tarpit-esc ] && extra=(--keepalive --delay-factor 2 --delay-max 90)
+		[ "$1" = tarpit-p24 ] && extra=(--ipv4-prefix 24)
 		# MT_DEFENCE_ARGS empty: the daemon's defaults, defence on
 		MT_DEFENCE_ARGS='' mt_start_milter "${MILTER_ARGS[@]}" "${extra[@]}"
 		hv_postfix "pf$RUNS" "$MT_MILTER_PF_SOCK" "${PF_COMMON[@]}" ;;
@@ -131,19 +140,38 @@ baseline() {
 	mt_say "baseline $1: clean RCPT p50 $(hv_kv "$out" rcpt_p50) s, p99 $(hv_kv "$out" rcpt_p99) s, $(hv_kv "$out" bad) not 250"
 }
 
-# attack CONFIG SOURCE STRATEGY: one run, the legitimate sender alongside.
+# attack CONFIG SOURCE STRATEGY: one run, the legitimate sender alongside;
+# run again (twice at most) if the daemon died meanwhile: on a machine
+# shared with other test suites, a stale PID of theirs killed at their exit
+# can be one of ours by then (the attack's process churn recycles PIDs).
 attack() {
-	local cfg=$1 src=$2 strat=$3 from n0 n1 out clean
+	local try
+	for try in 1 2 3; do
+		attack_once "$@" && return 0
+		mt_say "$1 from $2, $3: the daemon died during run $try (exit status $DIED_RC); not counted"
+	done
+}
+
+attack_once() {
+	local cfg=$1 src=$2 strat=$3 from n0 n1 out clean secs=$S4_DURATION
 	case $src in one) from=127.2.0.1 ;; net) from=127.1.1.0/24 ;; esac
+	[ "$cfg" = postfix ] && secs=$S4_PF_DURATION
 	out=$RAW/$cfg-$src-$strat.txt
 	clean=$RAW/$cfg-$src-$strat.clean.txt
 	start_config "$cfg"
 	n0=$(cand_searches)
-	clean_probe "$S4_DURATION" "$clean"
+	clean_probe "$secs" "$clean"
 	"$HV_HARVEST" -s "$strat" -c "$S4_CONNS" --from "$from" -l "$LIST" \
-		-d "$S4_DURATION" -t "$S4_ORACLE_T" --rcpt-timeout 300 \
+		-d "$secs" -t "$S4_ORACLE_T" --rcpt-timeout 300 \
 		"127.0.0.1:$HV_PORT" >"$out" 2>&1 || mt_fatal "harvest failed: $(tail -n 3 "$out")"
 	wait "$CLEAN_PID"
+	if [ -n "$MT_MILTER_PID" ] && ! kill -0 "$MT_MILTER_PID" 2>/dev/null; then
+		wait "$MT_MILTER_PID"
+		DIED_RC=$?
+		MT_MILTER_PID=
+		stop_config
+		return 1
+	fi
 	sleep 0.5 # the last lookups reach slapd's log
 	n1=$(cand_searches)
 	if [ -n "$MT_MILTER_PID" ]; then
@@ -168,6 +196,7 @@ attack() {
 for cfg in $S4_CONFIGS; do baseline "$cfg"; done
 for cfg in $S4_CONFIGS; do
 	for src in $S4_SOURCES; do
+		[ "$cfg" = tarpit-p24 ] && [ "$src" != net ] && continue
 		for strat in $S4_STRATEGIES; do attack "$cfg" "$src" "$strat"; done
 	done
 done
@@ -193,7 +222,7 @@ awk -F'\t' '
 			if (!(("postfix", p[1], p[2]) in y)) continue
 			base = y["postfix", p[1], p[2]]
 			line = sprintf("%-4s %-9s postfix %8.3f/s", p[1], p[2], base)
-			n = split("tarpit tarpit-esc", c, " ")
+			n = split("tarpit tarpit-esc tarpit-p24", c, " ")
 			for (i = 1; i <= n; i++) {
 				if (!((c[i], p[1], p[2]) in y)) continue
 				if (tp[c[i], p[1], p[2]] > 0) {
@@ -208,7 +237,7 @@ awk -F'\t' '
 	}' "$ROWS" | sort
 
 echo
-echo "== the legitimate sender (127.0.0.1, valid recipients): RCPT answer time, alone and during each attack (target: no added latency)"
+echo "== the legitimate sender (127.0.0.1, valid recipients): answer time of its 250s, and its sessions without one, alone and during each attack (target: no added latency)"
 awk -F'\t' '
 	$1 == "base" { b50[$2] = $5; b99[$2] = $6; printf "%-10s alone                p50 %.4f s  p99 %.4f s  session p99 %.4f s  not 250: %s\n", $2, $5, $6, $7, $8 }
 	$1 == "run" {
