@@ -123,13 +123,18 @@ hv_warm() {
 	mt_say "warning: Postfix on port $1 still slow after 20 sessions"
 }
 
+# hv_master_ours PID QUEUE: PID is still a Postfix master of ours (it works
+# in its queue directory), not a process that got its PID since.
+hv_master_ours() { [ "$(readlink "/proc/$1/cwd" 2>/dev/null)" = "$2" ]; }
+
 # hv_postfix_stop NAME: stop instance NAME (postfix stop, then the master).
 hv_postfix_stop() {
 	local name=$1 dir=$HV_TMP/$1/postfix pid kid
 	[ -d "$dir/etc" ] || return 0
 	pid=$(tr -d ' \n' <"$dir/queue/pid/master.pid" 2>/dev/null)
 	postfix -c "$dir/etc" stop >/dev/null 2>&1
-	if [ -n "$pid" ] && ! mt_wait_for 5 mt_pid_gone "$pid"; then
+	# shellcheck disable=SC2016 # eval expands them, at each try
+	if [ -n "$pid" ] && ! mt_wait_for 5 eval '! hv_master_ours "$pid" "$dir/queue"'; then
 		for kid in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
 			kill -KILL "$kid" 2>/dev/null
 		done

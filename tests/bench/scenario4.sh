@@ -244,5 +244,7 @@ awk -F'\t' '
 		printf "%-10s %-4s %-9s       p50 %.4f s  p99 %.4f s  session p99 %.4f s  not 250: %s of %s   added p50 %+.4f s, p99 %+.4f s\n",
 			$2, $3, $4, $13, $14, $15, $16, $17, $13 - b50[$2], $14 - b99[$2]
 	}' "$ROWS"
-echo
-echo "raw outputs: $RAW"
+if [ -n "${BENCH_OUT:-}" ]; then
+	echo
+	echo "raw outputs: $RAW"
+fi
