@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	The destination is fixed by log_init() before any thread starts and
  *	only read afterwards, so no lock is needed. Each line is formatted
- *	into a buffer on the caller's stack and written with one call.
+ *	into a buffer on the caller's stack and written with one call
+ *	(write(2) for stderr, so lines of concurrent threads never mix).
  */
 #include "autoconfig.h"
 
@@ -26,6 +27,7 @@
 static const char *log_ident = "milter-tarpit";
 static int log_to_stderr;
 static int log_debug_on;
+static long log_pid;		/* for stderr lines; no fork follows */
 
 /* log_init - choose the destination; call once before threads start */
 void
@@ -34,6 +36,7 @@ log_init(const char *ident, int to_stderr, int verbose)
 	log_ident = ident;
 	log_to_stderr = to_stderr;
 	log_debug_on = verbose;
+	log_pid = (long)getpid();
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
@@ -49,27 +52,37 @@ log_verbose(void)
 static void
 log_emit(int pri, const char *label, int errnum, const char *fmt, va_list ap)
 {
-	char msg[LOG_LINE_MAX];
-	int n;
-
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (n < 0)
-		return;
-	if (errnum && (size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(errnum));
+	char line[LOG_LINE_MAX + 128], *msg = line;
+	size_t room = sizeof(line) - 1, n = 0;
+	int r;
 
 	if (log_to_stderr) {
 		struct timeval tv;
 		struct tm tm;
-		char stamp[32];
 
+		/* One buffer, one write(2): no stdio lock, lines never mix. */
 		gettimeofday(&tv, NULL);
 		gmtime_r(&tv.tv_sec, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ldZ %s[%ld]: %s%s\n", stamp,
-		    (long)(tv.tv_usec / 1000), log_ident, (long)getpid(),
-		    label, msg);
-		fflush(stderr);
+		n = strftime(line, room, "%Y-%m-%dT%H:%M:%S", &tm);
+		r = snprintf(line + n, room - n, ".%03ldZ %s[%ld]: %s",
+		    (long)(tv.tv_usec / 1000), log_ident, log_pid, label);
+		if (r < 0 || (size_t)r >= room - n)
+			return;
+		n += (size_t)r;
+		msg = line + n;
+	}
+	r = vsnprintf(line + n, room - n, fmt, ap);
+	if (r < 0)
+		return;
+	n = (size_t)r >= room - n ? room - 1 : n + (size_t)r;
+	if (errnum && n < room - 1) {
+		r = snprintf(line + n, room - n, ": %s", strerror(errnum));
+		if (r > 0)
+			n = (size_t)r >= room - n ? room - 1 : n + (size_t)r;
+	}
+	if (log_to_stderr) {
+		line[n++] = '\n';
+		(void)!write(STDERR_FILENO, line, n);
 	} else {
 		syslog(pri, "%s%s", label, msg);
 	}
