@@ -201,11 +201,9 @@ mt_cleanup() {
 	done
 	local pid
 	for pid in $MT_BG_STOPS; do
-		mt_wait_for 10 mt_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+		mt_wait_for 10 mt_pid_gone "$pid" || mt_kill -KILL "$pid"
 	done
-	for pid in $MT_EXTRA_PIDS; do
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	done
+	mt_kill -KILL $MT_EXTRA_PIDS
 	# Memory checkers report into the daemon's log (at exit for leaks):
 	# any report fails the test, whatever the checks said.
 	if [ -n "$MT_TMP" ] && mt_checker_reports; then
@@ -227,6 +225,8 @@ mt_init() {
 	# Postfix daemons run as user postfix and must reach files below here
 	# (sasldb, queue): let them traverse.  Nothing secret lives here.
 	chmod 755 "$MT_TMP"
+	MT_RUN=$MT_TMP
+	export MT_RUN
 	trap mt_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -430,15 +430,41 @@ mt_slapd_answers() {
 mt_stop_slapd() {
 	[ -n "$MT_SLAPD_PID" ] || return 0
 	local pid=$MT_SLAPD_PID
-	kill -CONT "$pid" 2>/dev/null # in case a test froze it
-	kill -TERM "$pid" 2>/dev/null
-	mt_wait_for 10 mt_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	mt_kill -CONT "$pid" # in case a test froze it
+	mt_kill -TERM "$pid"
+	mt_wait_for 10 mt_pid_gone "$pid" || mt_kill -KILL "$pid"
 	wait "$pid" 2>/dev/null
 	MT_SLAPD_PID=
 	return 0
 }
 
-mt_pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+mt_pid_gone() { ! mt_ours "$1"; }
+
+# The harness must never signal a process that only reuses the PID of one
+# of ours: PIDs come round fast where pid_max is small and a benchmark runs
+# thousands of threads.  A process is ours if it is a child of the test's
+# shell, or if its environment carries this run's MT_RUN mark (mt_init
+# exports it; redis-server overwrites its environment with its title, but
+# is a child).  A zombie is gone.
+# mt_ours PID: PID is alive and ours.
+mt_ours() {
+	local st
+	[ -n "$1" ] && st=$(cat "/proc/$1/status" 2>/dev/null) || return 1
+	case $st in *"State:"*"Z (zombie)"*) return 1 ;; esac
+	printf '%s\n' "$st" | grep -qx "PPid:[[:space:]]*$$" && return 0
+	[ -n "${MT_RUN:-}" ] &&
+		{ tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null | grep -qxF "MT_RUN=$MT_RUN"
+}
+
+# mt_kill SIGNAL PID...: signal each PID that is one of ours.
+mt_kill() {
+	local sig=$1 p
+	shift
+	for p in "$@"; do
+		mt_ours "$p" && kill "$sig" "$p" 2>/dev/null
+	done
+	return 0
+}
 
 # mt_slapd_filters: the search filters slapd received so far, one a line.
 mt_slapd_filters() {
@@ -548,9 +574,9 @@ mt_redis_answers() { [ "$(mt_redis_cli ping 2>/dev/null)" = PONG ]; }
 mt_stop_redis() {
 	[ -n "$MT_REDIS_PID" ] || return 0
 	local pid=$MT_REDIS_PID
-	kill -CONT "$pid" 2>/dev/null
-	kill -TERM "$pid" 2>/dev/null
-	mt_wait_for 10 mt_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	mt_kill -CONT "$pid"
+	mt_kill -TERM "$pid"
+	mt_wait_for 10 mt_pid_gone "$pid" || mt_kill -KILL "$pid"
 	wait "$pid" 2>/dev/null
 	MT_REDIS_PID=
 	return 0
@@ -644,10 +670,10 @@ mt_stop_milter() {
 	# triggered meanwhile (signal to the test) still stops it.
 	local pid=$MT_MILTER_PID t0
 	t0=$(mt_now)
-	kill -TERM "$pid" 2>/dev/null
+	mt_kill -TERM "$pid"
 	if ! mt_wait_for 10 mt_pid_gone "$pid"; then
 		[ "${1:-}" = quiet ] || mt_fail "daemon did not exit within 10 s of SIGTERM"
-		kill -KILL "$pid" 2>/dev/null
+		mt_kill -KILL "$pid"
 	fi
 	wait "$pid" 2>/dev/null
 	MT_MILTER_RC=$?
@@ -663,7 +689,7 @@ mt_stop_milter() {
 MT_BG_STOPS=
 mt_stop_milter_bg() {
 	[ -n "$MT_MILTER_PID" ] || return 0
-	kill -TERM "$MT_MILTER_PID" 2>/dev/null
+	mt_kill -TERM "$MT_MILTER_PID"
 	MT_BG_STOPS="$MT_BG_STOPS $MT_MILTER_PID"
 	MT_MILTER_PID=
 }
@@ -866,8 +892,13 @@ mt_stop_postfix() {
 	local conf=$MT_POSTFIX_CONF pid kid
 	pid=$(mt_postfix_master_pid)
 	postfix -c "$conf" stop >/dev/null 2>&1
-	# Fallback: kill the master (by the pid in its pid file) and its children.
-	if [ -n "$pid" ] && ! mt_wait_for 5 mt_pid_gone "$pid"; then
+	# Fallback: kill the master (by the pid in its pid file, if that is
+	# still our master: its environment names our queue) and its children.
+	ours() {
+		{ tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null |
+			grep -q "^queue_directory=$MT_TMP/"
+	}
+	if [ -n "$pid" ] && ! mt_wait_for 5 eval '! ours "$pid"'; then
 		for kid in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
 			kill -KILL "$kid" 2>/dev/null
 		done
