@@ -729,6 +729,27 @@ mt_log_field() {
 
 mt_has_log() { [ -n "$(mt_log_line "$@")" ]; }
 
+# mt_rcpt_line ADDR: the daemon's decision line for RCPT <ADDR> (waits up
+# to 2 s for it).
+mt_rcpt_line() {
+	mt_wait_for 2 mt_has_log "rcpt=<$1>" || true
+	mt_log_line "rcpt=<$1>" | head -n 1
+}
+
+# mt_expect_rcpt ADDR DESC TOKEN...: pass if the decision line for <ADDR>
+# has every TOKEN, fail with the line it has otherwise.
+mt_expect_rcpt() {
+	local a=$1 desc=$2 line
+	shift 2
+	mt_wait_for 2 mt_has_log "rcpt=<$a>" || true
+	if mt_has_log "rcpt=<$a>" "$@"; then
+		mt_pass "log: $desc"
+	else
+		line=$(mt_log_line "rcpt=<$a>" | head -n 1)
+		mt_fail "log: $desc: want rcpt=<$a> $*; got: ${line:-no line}"
+	fi
+}
+
 # mt_rcpt WANT RCPT [NAME=VALUE...]: one session, one RCPT (one.lua; NAME=VALUE
 # as its -D options: auth=, min=, max=, label=, timeout=), then the daemon's
 # log line for RCPT must match WANT, because over the milter protocol a 550

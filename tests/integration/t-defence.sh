@@ -48,27 +48,10 @@ session() {
 	shift
 	mt_check "$desc" mt_miltertest defence.lua "$@"
 }
-# rline ADDR: the daemon's decision line for RCPT <ADDR> (waits up to 2 s).
-rline() {
-	mt_wait_for 2 mt_has_log "rcpt=<$1>" || true
-	mt_log_line "rcpt=<$1>" | head -n 1
-}
-# expect_rcpt ADDR DESC TOKEN...: the decision line for <ADDR> has TOKENs.
-expect_rcpt() {
-	local a=$1 desc=$2 line
-	shift 2
-	mt_wait_for 2 mt_has_log "rcpt=<$a>" || true
-	if mt_has_log "rcpt=<$a>" "$@"; then
-		mt_pass "log: $desc"
-	else
-		line=$(mt_log_line "rcpt=<$a>" | head -n 1)
-		mt_fail "log: $desc: want rcpt=<$a> $*; got: ${line:-no line}"
-	fi
-}
 # log_delay ADDR LO HI DESC: the delay= logged for <ADDR> is in [LO, HI).
 log_delay() {
 	local line d
-	line=$(rline "$1")
+	line=$(mt_rcpt_line "$1")
 	d=$(mt_log_field "$line" delay)
 	if [ -n "$d" ] && mt_cmp "$d" ">=" "$2" && mt_cmp "$d" "<" "$3"; then
 		mt_pass "log: <$1> $4: delay=$d in [$2, $3)"
@@ -112,7 +95,7 @@ log_delay esc1@example.com 0.2 0.3 "1st unknown: -T"
 log_delay esc2@example.com 0.4 0.5 "2nd unknown: -T x 2"
 log_delay esc3@example.com 0.8 0.9 "3rd unknown: -T x 4"
 log_delay esc4@example.com 1.0 1.1 "4th unknown: --delay-max"
-expect_rcpt esc4@example.com "escalated unknown: reject 550 unknown, net= and score=" \
+mt_expect_rcpt esc4@example.com "escalated unknown: reject 550 unknown, net= and score=" \
 	action=reject code=550 reason=unknown client=192.0.2.1 net=192.0.2.1/32 score=...
 dstop
 
@@ -123,7 +106,7 @@ session "allowance: unknowns 1 and 2 at once, the 3rd delayed" ip=192.0.2.2 \
 log_delay allow1@example.com 0 0.05 "allowance, 1st"
 log_delay allow2@example.com 0 0.05 "allowance, 2nd"
 log_delay allow3@example.com 1 1.1 "past the allowance"
-expect_rcpt allow1@example.com "allowance: still 550 unknown" action=reject code=550 reason=unknown
+mt_expect_rcpt allow1@example.com "allowance: still 550 unknown" action=reject code=550 reason=unknown
 dstop
 
 # =====================================================================
@@ -144,14 +127,14 @@ log_delay mem-b2@example.com 0.2 0.3 "network score 1: 1st unknown of a new sess
 session "a clean network (198.51.100.0/24) is unaffected: -T" ip=198.51.100.21 \
 	"list=<mem-c1@example.com>=reject/0.1/0.6"
 log_delay mem-c1@example.com 0.1 0.2 "clean network"
-expect_rcpt mem-a1@example.com "probing network: net=192.0.2.0/24 score=1.00" \
+mt_expect_rcpt mem-a1@example.com "probing network: net=192.0.2.0/24 score=1.00" \
 	client=192.0.2.21 net=192.0.2.0/24 score=1.00
-expect_rcpt mem-a4@example.com "next session, other host: same net=192.0.2.0/24, score= above 3" \
+mt_expect_rcpt mem-a4@example.com "next session, other host: same net=192.0.2.0/24, score= above 3" \
 	client=192.0.2.99 net=192.0.2.0/24 score=...
-line=$(rline mem-a4@example.com)
+line=$(mt_rcpt_line mem-a4@example.com)
 sc=$(mt_log_field "$line" score)
 mt_check "log: <mem-a4@example.com> score=$sc carries the 3 earlier unknowns (> 3.5)" mt_cmp "${sc:-0}" ">" 3.5
-expect_rcpt mem-c1@example.com "clean network: net=198.51.100.0/24 score=1.00" \
+mt_expect_rcpt mem-c1@example.com "clean network: net=198.51.100.0/24 score=1.00" \
 	client=198.51.100.21 net=198.51.100.0/24 score=1.00
 dstop
 
@@ -161,13 +144,13 @@ dstart -T 0.1 --harvest-score 5
 b0=$(searches bob@example.com)
 session "4 unknowns rejected, the 5th answered with a reply code" ip=192.0.2.31 \
 	"list=<hv1@example.com>=reject/0.1/0.6 <hv2@example.com>=reject/0.1/0.6 <hv3@example.com>=reject/0.1/0.6 <hv4@example.com>=reject/0.1/0.6 <hv5@example.com>=reject//0.6"
-expect_rcpt hv4@example.com "4th unknown: 550 unknown" action=reject code=550 reason=unknown
-expect_rcpt hv5@example.com "5th unknown: 421 harvest, with client and score" \
+mt_expect_rcpt hv4@example.com "4th unknown: 550 unknown" action=reject code=550 reason=unknown
+mt_expect_rcpt hv5@example.com "5th unknown: 421 harvest, with client and score" \
 	action=disconnect code=421 reason=harvest client=192.0.2.31 net=192.0.2.31/32 score=...
-mt_say "#   5th unknown was logged as: $(rline hv5@example.com | sed 's/.* rcpt=//')"
+mt_say "#   5th unknown was logged as: $(mt_rcpt_line hv5@example.com | sed 's/.* rcpt=//')"
 session "the network's next session: its first RCPT (a valid address) answered at once with a reply code" \
 	ip=192.0.2.31 "list=<bob@example.com>=reject//0.5"
-expect_rcpt bob@example.com "next session, valid address: 421 harvest" \
+mt_expect_rcpt bob@example.com "next session, valid address: 421 harvest" \
 	action=disconnect code=421 reason=harvest client=192.0.2.31
 no_search bob@example.com "$b0" "harvesting network's next session"
 session "another network is unaffected: valid address accepted at once" ip=198.51.100.31 \
@@ -186,7 +169,7 @@ session "a clean network: the same valid recipient at once" ip=198.51.100.41 \
 	"list=<robert@example.com>=continue//0.5"
 session "authenticated session from the suspect network: never delayed" ip=192.0.2.41 \
 	auth=alice@example.com "list=<star@example.com>=continue//0.5 <sus4@example.com>=reject//0.5"
-expect_rcpt alice@example.com "suspect, same session: valid accepted (250 exists) after the delay" \
+mt_expect_rcpt alice@example.com "suspect, same session: valid accepted (250 exists) after the delay" \
 	action=accept code=250 reason=exists client=192.0.2.41
 log_delay alice@example.com 1 1.5 "valid, suspect network, same session"
 line=$(mt_log_line "rcpt=<robert@example.com>" client=192.0.2.41 | head -n 1)
@@ -196,9 +179,9 @@ mt_check "log: <robert@example.com> from the suspect network, next session: dela
 line=$(mt_log_line "rcpt=<robert@example.com>" client=198.51.100.41 | head -n 1)
 d=$(mt_log_field "$line" delay)
 mt_check "log: <robert@example.com> from a clean network: delay=${d:-none} < 0.1" mt_cmp "${d:-9}" "<" 0.1
-expect_rcpt sus4@example.com "authenticated: 550 unknown at once" \
+mt_expect_rcpt sus4@example.com "authenticated: 550 unknown at once" \
 	action=reject code=550 reason=unknown auth=alice@example.com delay=0.000
-expect_rcpt star@example.com "authenticated: valid, no delay" \
+mt_expect_rcpt star@example.com "authenticated: valid, no delay" \
 	action=accept auth=alice@example.com delay=0.000
 dstop
 
@@ -218,16 +201,16 @@ session "4th session of the network, valid recipient: the same immediate reply c
 	ip=192.0.2.51 "list=<alice@example.com>=tempfail//0.5"
 bg "$MT_TMP/cap4.out" ip=198.51.100.51 "list=<cap4@example.com>=reject/3/4.5" label=other-network
 p3=$BG_PID
-expect_rcpt cap3@example.com "per-net cap, unknown: 421 tarpit-full" \
+mt_expect_rcpt cap3@example.com "per-net cap, unknown: 421 tarpit-full" \
 	action=disconnect code=421 reason=tarpit-full client=192.0.2.51
-expect_rcpt alice@example.com "per-net cap, valid: 421 tarpit-full (the same answer)" \
+mt_expect_rcpt alice@example.com "per-net cap, valid: 421 tarpit-full (the same answer)" \
 	action=disconnect code=421 reason=tarpit-full client=192.0.2.51
 no_search cap3@example.com 0 "past the per-net cap"
 no_search alice@example.com "$a0" "past the per-net cap"
 bg_check "$p1" "$MT_TMP/cap1.out" "sleeper 1: 550 after the full delay"
 bg_check "$p2" "$MT_TMP/cap2.out" "sleeper 2: 550 after the full delay"
 bg_check "$p3" "$MT_TMP/cap4.out" "another network still tarpits (550 after 3 s) while the first one is capped"
-expect_rcpt cap4@example.com "other network: 550 unknown" action=reject code=550 reason=unknown client=198.51.100.51
+mt_expect_rcpt cap4@example.com "other network: 550 unknown" action=reject code=550 reason=unknown client=198.51.100.51
 dstop
 
 mt_say "== 5b. --cap-reply 451: -T 2 --max-sleepers-per-net 2 --cap-reply 451"
@@ -240,9 +223,9 @@ mt_wait_for 3 asleep_both cap5@example.com cap6@example.com || mt_fail "the two 
 sleep 0.3
 session "3rd session, unknown: immediate reply code" ip=192.0.2.52 "list=<cap7@example.com>=tempfail//0.5"
 session "4th session, valid: immediate reply code" ip=192.0.2.52 "list=<bob@example.com>=tempfail//0.5"
-expect_rcpt cap7@example.com "cap-reply 451, unknown: 451 tarpit-full" \
+mt_expect_rcpt cap7@example.com "cap-reply 451, unknown: 451 tarpit-full" \
 	action=tempfail code=451 reason=tarpit-full client=192.0.2.52
-expect_rcpt bob@example.com "cap-reply 451, valid: 451 tarpit-full" \
+mt_expect_rcpt bob@example.com "cap-reply 451, valid: 451 tarpit-full" \
 	action=tempfail code=451 reason=tarpit-full client=192.0.2.52
 bg_check "$p1" "$MT_TMP/cap5.out" "sleeper 1: 550 after the delay"
 bg_check "$p2" "$MT_TMP/cap6.out" "sleeper 2: 550 after the delay"
@@ -258,9 +241,9 @@ mt_wait_for 3 asleep_both cap8@example.com cap9@example.com || mt_fail "the two 
 sleep 0.3
 session "a 3rd network, unknown: immediate reply code" ip=203.0.113.53 "list=<cap10@example.com>=tempfail//0.5"
 session "a 3rd network, valid: immediate reply code" ip=203.0.113.53 "list=<star@example.com>=tempfail//0.5"
-expect_rcpt cap10@example.com "total cap, unknown: 421 tarpit-full" \
+mt_expect_rcpt cap10@example.com "total cap, unknown: 421 tarpit-full" \
 	action=disconnect code=421 reason=tarpit-full client=203.0.113.53
-expect_rcpt star@example.com "total cap, valid: 421 tarpit-full" \
+mt_expect_rcpt star@example.com "total cap, valid: 421 tarpit-full" \
 	action=disconnect code=421 reason=tarpit-full client=203.0.113.53
 bg_check "$p1" "$MT_TMP/cap8.out" "sleeper of network 1: 550 after the delay"
 bg_check "$p2" "$MT_TMP/cap9.out" "sleeper of network 2: 550 after the delay"
@@ -280,9 +263,9 @@ session "trusted IPv6 client: unknown rejected at once" ip=2001:db8:1::5 \
 	"list=<ex2@example.com>=reject//0.5"
 bg_check "$p1" "$MT_TMP/ex1.out" "untrusted IPv4 client: tarpitted"
 bg_check "$p2" "$MT_TMP/ex2.out" "untrusted IPv6 client (outside the /48): tarpitted"
-expect_rcpt ex1@example.com "trusted IPv4: 550 unknown, delay=0.000" \
+mt_expect_rcpt ex1@example.com "trusted IPv4: 550 unknown, delay=0.000" \
 	action=reject code=550 reason=unknown client=192.0.2.5 delay=0.000
-expect_rcpt ex2@example.com "trusted IPv6: 550 unknown, delay=0.000" \
+mt_expect_rcpt ex2@example.com "trusted IPv6: 550 unknown, delay=0.000" \
 	action=reject code=550 reason=unknown client=2001:db8:1::5 delay=0.000
 mt_check "slapd: the trusted IPv4 client's recipient was looked up" [ "$(searches ex1@example.com)" -eq 1 ]
 mt_check "slapd: the trusted IPv6 client's recipient was looked up" [ "$(searches ex2@example.com)" -eq 1 ]
@@ -297,9 +280,9 @@ session "trusted IPv6 client: unknown passes at once" ip=2001:db8:1::5 "list=<ex
 session "authenticated client: unknown passes at once" ip=198.51.100.6 auth=alice@example.com \
 	"list=<ex5@example.com>=continue//0.5"
 bg_check "$p1" "$MT_TMP/ex3.out" "untrusted client: still tarpitted and rejected"
-expect_rcpt ex3@example.com "exempt IPv4: accept reason=exempt" action=accept reason=exempt client=192.0.2.5
-expect_rcpt ex4@example.com "exempt IPv6: accept reason=exempt" action=accept reason=exempt client=2001:db8:1::5
-expect_rcpt ex5@example.com "exempt authenticated: accept reason=exempt" action=accept reason=exempt auth=alice@example.com
+mt_expect_rcpt ex3@example.com "exempt IPv4: accept reason=exempt" action=accept reason=exempt client=192.0.2.5
+mt_expect_rcpt ex4@example.com "exempt IPv6: accept reason=exempt" action=accept reason=exempt client=2001:db8:1::5
+mt_expect_rcpt ex5@example.com "exempt authenticated: accept reason=exempt" action=accept reason=exempt auth=alice@example.com
 no_search ex3@example.com 0 "trusted, --exempt-check no"
 no_search ex4@example.com 0 "trusted IPv6, --exempt-check no"
 no_search ex5@example.com 0 "authenticated, --exempt-check no"
@@ -312,19 +295,19 @@ session "dry run: every RCPT continues at once" ip=192.0.2.71 \
 	"list=<alice@example.com>=continue//0.5 <dry1@example.com>=continue//0.5 <dry2@example.com>=continue//0.5 <robert@example.com>=continue//0.5 <dry3@example.com>=continue//0.5 <dry4@example.com>=continue//0.5 <dry5@example.com>=continue//0.5 <star@example.com>=continue//0.5"
 session "dry run: the network's next session continues at once" ip=192.0.2.71 \
 	"list=<bob@example.com>=continue//0.5"
-expect_rcpt alice@example.com "dry run: valid recipient of a clean client: accept, dry_run=yes" \
+mt_expect_rcpt alice@example.com "dry run: valid recipient of a clean client: accept, dry_run=yes" \
 	action=accept code=250 reason=exists delay=0.000 dry_run=yes would_delay=0.000 client=192.0.2.71 net=192.0.2.71/32
-expect_rcpt dry1@example.com "dry run: would reject 550 unknown after -T (would_delay=1.000), nothing slept" \
+mt_expect_rcpt dry1@example.com "dry run: would reject 550 unknown after -T (would_delay=1.000), nothing slept" \
 	action=reject code=550 reason=unknown delay=0.000 dry_run=yes would_delay=1.000 client=192.0.2.71 net=192.0.2.71/32
-expect_rcpt robert@example.com "dry run: valid recipient of a suspect client: accept, would_delay=1.000, nothing slept" \
+mt_expect_rcpt robert@example.com "dry run: valid recipient of a suspect client: accept, would_delay=1.000, nothing slept" \
 	action=accept code=250 reason=exists delay=0.000 dry_run=yes would_delay=1.000
-expect_rcpt dry3@example.com "dry run: the 3rd unknown reaches the harvest score: would 421 harvest" \
+mt_expect_rcpt dry3@example.com "dry run: the 3rd unknown reaches the harvest score: would 421 harvest" \
 	action=disconnect code=421 reason=harvest delay=0.000 dry_run=yes score=3.00
 n421=$(mt_log_line dry_run=yes code=421 reason=harvest action=disconnect client=192.0.2.71 | grep -c ' rcpt=<dry')
 mt_check "log: dry run: 421 harvest lines for the 3rd to 5th unknowns ($n421)" [ "$n421" -eq 3 ]
-expect_rcpt star@example.com "dry run: past the harvest score, a valid recipient: would 421 harvest (not looked up)" \
+mt_expect_rcpt star@example.com "dry run: past the harvest score, a valid recipient: would 421 harvest (not looked up)" \
 	action=disconnect code=421 reason=harvest dry_run=yes
-expect_rcpt bob@example.com "dry run: next session: would 421 harvest, dry_run=yes" \
+mt_expect_rcpt bob@example.com "dry run: next session: would 421 harvest, dry_run=yes" \
 	action=disconnect code=421 reason=harvest dry_run=yes
 nodry=$(grep ' rcpt=' "$MT_MILTER_LOG" | grep -vc ' dry_run=yes')
 mt_check "log: every decision line has dry_run=yes ($nodry without)" [ "$nodry" -eq 0 ]

@@ -53,27 +53,10 @@ session() {
 	shift
 	mt_check "$desc" mt_miltertest defence.lua "$@"
 }
-# rline ADDR: the current daemon's decision line for <ADDR> (waits up to 2 s).
-rline() {
-	mt_wait_for 2 mt_has_log "rcpt=<$1>" || true
-	mt_log_line "rcpt=<$1>" | head -n 1
-}
-# expect_rcpt ADDR DESC TOKEN...: that line has every TOKEN.
-expect_rcpt() {
-	local a=$1 desc=$2 line
-	shift 2
-	mt_wait_for 2 mt_has_log "rcpt=<$a>" || true
-	if mt_has_log "rcpt=<$a>" "$@"; then
-		mt_pass "log: $desc"
-	else
-		line=$(mt_log_line "rcpt=<$a>" | head -n 1)
-		mt_fail "log: $desc: want rcpt=<$a> $*; got: ${line:-no line}"
-	fi
-}
 # field_in ADDR KEY LO HI DESC: KEY= of <ADDR>'s line is in [LO, HI].
 field_in() {
 	local line v
-	line=$(rline "$1")
+	line=$(mt_rcpt_line "$1")
 	v=$(mt_log_field "$line" "$2")
 	if [ -n "$v" ] && mt_cmp "$v" ">=" "$3" && mt_cmp "$v" "<=" "$4"; then
 		mt_pass "log: $5: $2=$v in [$3, $4]"
@@ -157,21 +140,21 @@ on 1
 session "A: the next session's valid recipient: a reply code (421) before any lookup" \
 	ip=$H "list=<bob@example.com>=reject//2"
 on 1
-expect_rcpt u1@example.com "A: 1st unknown: score=1.00" action=reject code=550 net=$H/32 score=1.00
+mt_expect_rcpt u1@example.com "A: 1st unknown: score=1.00" action=reject code=550 net=$H/32 score=1.00
 on 2
-expect_rcpt u2@example.com "B: 2nd unknown: score=2.00, A's probe counted" action=reject code=550 score=2.00
+mt_expect_rcpt u2@example.com "B: 2nd unknown: score=2.00, A's probe counted" action=reject code=550 score=2.00
 on 1
-expect_rcpt u3@example.com "A: 3rd unknown: score=3.00" action=reject score=3.00
+mt_expect_rcpt u3@example.com "A: 3rd unknown: score=3.00" action=reject score=3.00
 on 2
-expect_rcpt u4@example.com "B: 4th unknown: score=4.00" action=reject score=4.00
+mt_expect_rcpt u4@example.com "B: 4th unknown: score=4.00" action=reject score=4.00
 on 1
-expect_rcpt alice@example.com "A: valid recipient of a suspect network: accept, delayed" action=accept code=250 reason=exists
+mt_expect_rcpt alice@example.com "A: valid recipient of a suspect network: accept, delayed" action=accept code=250 reason=exists
 field_in alice@example.com delay 0.3 1 "A: the valid recipient's delay"
 on 2
-expect_rcpt u7@example.com "B: 7th unknown: 421 harvest, as one host would" action=disconnect code=421 reason=harvest
+mt_expect_rcpt u7@example.com "B: 7th unknown: 421 harvest, as one host would" action=disconnect code=421 reason=harvest
 field_in u7@example.com score 6.9 7.1 "B: the 7th unknown's shared score"
 on 1
-expect_rcpt bob@example.com "A: next session: 421 harvest" action=disconnect code=421 reason=harvest
+mt_expect_rcpt bob@example.com "A: next session: 421 harvest" action=disconnect code=421 reason=harvest
 s=$(redis_score "$H/32")
 mt_check "Redis holds the sum of both hosts' probes for $H/32: $s" mt_cmp "${s/none/0}" ">=" 6.9
 
@@ -180,7 +163,7 @@ on 1
 session "A: a clean client's valid recipient: accepted at once" ip=$C "list=<alice@example.com>=continue//1"
 on 2
 session "B: the same" ip=$C "list=<bob@example.com>=continue//1"
-expect_rcpt bob@example.com "B: clean client: accept, delay=0.000" action=accept client=$C delay=0.000
+mt_expect_rcpt bob@example.com "B: clean client: accept, delay=0.000" action=accept client=$C delay=0.000
 mt_check "a clean client leaves nothing in Redis" [ "$(mt_redis_cli EXISTS "t:score:$C/32")" = 0 ]
 
 D=203.0.113.30
@@ -204,11 +187,11 @@ on 2
 session "B, Redis stopped: a clean client's valid recipient at once" ip=$E "list=<bob@example.com>=continue//1"
 session "B, Redis stopped: another unknown of $D: decided from the local table" ip=$D "list=<d2@example.com>=reject//2"
 on 1
-expect_rcpt e1@example.com "A: Redis stopped: unknown: 550, not 451" action=reject code=550
+mt_expect_rcpt e1@example.com "A: Redis stopped: unknown: 550, not 451" action=reject code=550
 mt_check "A: exactly one \"down\" line" [ "$(count_lines 'redis: down:')" -eq 1 ]
 mt_say "A: $(grep -F 'redis: down:' "$MT_MILTER_LOG" | sed 's/^.*\]: //')"
 on 2
-expect_rcpt d2@example.com "B: Redis stopped: $D reaches the harvest score from the local table" \
+mt_expect_rcpt d2@example.com "B: Redis stopped: $D reaches the harvest score from the local table" \
 	action=disconnect code=421 reason=harvest
 field_in d2@example.com score 6.9 7.1 "B: Redis stopped: $D's score goes on from the local table"
 mt_check "B: exactly one \"down\" line" [ "$(count_lines 'redis: down:')" -eq 1 ]
@@ -220,12 +203,12 @@ on 2
 mt_check "B: back by itself within 15 s" wait_lines 2 'redis: up:' 15
 on 1
 session "A: the 2nd unknown of $E (the 1st came while Redis was stopped)" ip=$E "list=<e2@example.com>=reject/0.3/2"
-expect_rcpt e2@example.com "A: score=2.00" action=reject code=550 score=2.00
+mt_expect_rcpt e2@example.com "A: score=2.00" action=reject code=550 score=2.00
 s=$(redis_score "$E/32")
 mt_check "the empty Redis is seeded from A's memory of $E (2): $s" mt_cmp "${s/none/0}" ">=" 1.99
 on 2
 session "B: the 3rd unknown of $E" ip=$E "list=<e3@example.com>=reject/0.3/2"
-expect_rcpt e3@example.com "B: sharing resumed, the probe made during the outage included: score=3.00" \
+mt_expect_rcpt e3@example.com "B: sharing resumed, the probe made during the outage included: score=3.00" \
 	action=reject code=550 score=3.00
 
 # =====================================================================
@@ -240,7 +223,7 @@ on 2
 session "B, Redis frozen: a clean client's valid recipient within 2 s" ip=$G "list=<alice@example.com>=continue//2"
 session "B, Redis frozen: $H refused from the local table" ip=$H "list=<bob@example.com>=reject//2"
 on 1
-expect_rcpt g1@example.com "A: Redis frozen: unknown: 550" action=reject code=550
+mt_expect_rcpt g1@example.com "A: Redis frozen: unknown: 550" action=reject code=550
 mt_check "A: Redis frozen: one more \"down\" line" wait_lines 2 'redis: down:' 3
 on 2
 mt_check "B: Redis frozen: one more \"down\" line" wait_lines 2 'redis: down:' 3
@@ -260,7 +243,7 @@ on 2
 session "B: 1st unknown of $R" ip=$R "list=<r1@example.com>=reject/0.3/2"
 on 1
 session "A, after the reload: 2nd unknown of $R" ip=$R "list=<r2@example.com>=reject/0.3/2"
-expect_rcpt r2@example.com "A: still shared after a reload: score=2.00" action=reject score=2.00
+mt_expect_rcpt r2@example.com "A: still shared after a reload: score=2.00" action=reject score=2.00
 echo 'redis-timeout 0.4' >"$A_CONF"
 kill -HUP "$MT_MILTER_PID"
 mt_check "A: --redis-timeout changed: reload refused" wait_lines 1 \
@@ -279,7 +262,7 @@ S=198.51.100.90
 session "B: 1st unknown of $S" ip=$S "list=<s1@example.com>=reject/0.3/2"
 on 1
 session "A: 2nd unknown of $S" ip=$S "list=<s2@example.com>=reject/0.3/2"
-expect_rcpt s2@example.com "A: shared across the closed connections: score=2.00" action=reject score=2.00
+mt_expect_rcpt s2@example.com "A: shared across the closed connections: score=2.00" action=reject score=2.00
 mt_check "A: no \"down\" line for it" [ "$(count_lines 'redis: down:')" -eq "$downs_a" ]
 on 2
 mt_check "B: no \"down\" line for it" [ "$(count_lines 'redis: down:')" -eq "$downs_b" ]
