@@ -103,6 +103,12 @@ static const char usage_text[] =
 "Harvest defence:\n"
 "      --ipv4-prefix N        client network for scores, 8-32 (default 32)\n"
 "      --ipv6-prefix N        ... for IPv6, 16-128 (default 64)\n"
+"      --ipv4-wide-prefix N   the wide network around a client, whose\n"
+"                             score counts too, 8-32 (default 24)\n"
+"      --ipv6-wide-prefix N   ... for IPv6, 16-128 (default 48)\n"
+"      --wide-weight W        share of the wide network's score that\n"
+"                             counts as the client's, 0-1 (default 0.5;\n"
+"                             0 off)\n"
 "      --score-half-life SECS a client's score halves this often (1800)\n"
 "      --score-table-size N   client networks remembered (default 65536)\n"
 "      --suspect-score S      from this score every answer to the client\n"
@@ -177,6 +183,9 @@ config_init(struct config *cfg)
 	cfg->exempt_check = 1;
 	cfg->prefix4 = 32;
 	cfg->prefix6 = 64;
+	cfg->wide4 = 24;
+	cfg->wide6 = 48;
+	cfg->wide_weight = 0.5;
 	cfg->half_life = 1800;
 	cfg->score_table_size = 65536;
 	cfg->redis_timeout = FLEET_DEFAULT_TIMEOUT;

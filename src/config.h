@@ -103,6 +103,8 @@ struct config {
 	struct cidr	*trusted;
 	size_t		ntrusted;
 	long		prefix4, prefix6;
+	long		wide4, wide6;	/* the wide network; >= prefix: off */
+	double		wide_weight;	/* share of its score; 0: off */
 	double		half_life;
 	long		score_table_size;
 	int		dry_run;

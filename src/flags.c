@@ -57,6 +57,9 @@ const struct option flags_long[] = {
 	{ "trusted-networks", required_argument, NULL, OPT_TRUSTED },
 	{ "ipv4-prefix", required_argument, NULL, OPT_PREFIX4 },
 	{ "ipv6-prefix", required_argument, NULL, OPT_PREFIX6 },
+	{ "ipv4-wide-prefix", required_argument, NULL, OPT_WIDE4 },
+	{ "ipv6-wide-prefix", required_argument, NULL, OPT_WIDE6 },
+	{ "wide-weight", required_argument, NULL, OPT_WIDE_WEIGHT },
 	{ "score-half-life", required_argument, NULL, OPT_HALF_LIFE },
 	{ "score-table-size", required_argument, NULL, OPT_SCORE_TABLE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -577,6 +580,12 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 		return whole(flag, arg, 8, 32, &cfg->prefix4, err);
 	case OPT_PREFIX6:
 		return whole(flag, arg, 16, 128, &cfg->prefix6, err);
+	case OPT_WIDE4:
+		return whole(flag, arg, 8, 32, &cfg->wide4, err);
+	case OPT_WIDE6:
+		return whole(flag, arg, 16, 128, &cfg->wide6, err);
+	case OPT_WIDE_WEIGHT:
+		return number(flag, arg, "", 0, 1, &cfg->wide_weight, err);
 	case OPT_HALF_LIFE:
 		return number(flag, arg, " of seconds", 1, 604800,
 		    &cfg->half_life, err);

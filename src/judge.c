@@ -107,6 +107,7 @@ judge_policy(const struct config *cfg, struct policy_config *pc)
 	pc->harvest_score = cfg->harvest_score;
 	pc->cap_total = (unsigned)cfg->max_sleepers;
 	pc->cap_net = (unsigned)cfg->max_sleepers_net;
+	pc->wide_weight = cfg->wide_weight;
 	pc->cap_tempfail = cfg->cap_tempfail;
 	pc->exempt_check = cfg->exempt_check;
 }
@@ -161,6 +162,7 @@ policy_in(const struct judge_session *s, struct policy_input *in)
 	in->trusted = s->trusted;
 	in->unknowns = s->unknowns;
 	in->score = s->score;
+	in->wide_score = s->wide_score;
 	in->asleep_total = s->asleep_total;
 	in->asleep_net = s->asleep_net;
 	in->mta_rejected = s->mta_rejected;

@@ -27,6 +27,7 @@ struct judge_result {
 	double		lookup_seconds;
 	const char	*cache;		/* how the cache answered, or "-" */
 	double		score;		/* client network's score after it */
+	double		wide_score;	/* ... the wide network's */
 	char		filter[1024];	/* what the directory was asked */
 	char		error[512];	/* directory or syntax problem */
 	char		reply[JUDGE_REPLY_MAX];	/* text for smfi_setreply */
@@ -38,6 +39,7 @@ struct judge_session {
 	int		trusted;	/* client in --trusted-networks */
 	unsigned	unknowns;	/* unknown recipients so far */
 	double		score;		/* client network's score now */
+	double		wide_score;	/* ... of the wide network around it */
 	unsigned	asleep_total;	/* sessions asleep in the tarpit */
 	unsigned	asleep_net;	/* ... of the client's network */
 	int		mta_rejected;	/* Postfix rejected it already */

@@ -19,7 +19,8 @@
  *	first, so another MX host's count since then is in. A clean client
  *	never waits on Redis beyond the first answer, which has normally
  *	arrived during the SMTP greeting. Each unknown recipient is added
- *	there as well as here.
+ *	there as well as here. The wide network around the client (--ipv4-
+ *	wide-prefix) is kept, and shared, the same way.
  *
  *	We negotiate away every stage we do not use (HELO, headers, body),
  *	so Postfix does not send them. {auth_authen} arrives with MAIL FROM
@@ -51,14 +52,22 @@
 #define SHOW_MAX 520
 #define FLEET_READ_MIN 0.05	/* a local score from which Redis is read */
 
+#define NET_CLIENT 0	/* the client's network: score, sleepers */
+#define NET_WIDE 1	/* the wide network around it: score only */
+#define NETS 2
+
+struct netview {
+	char		key[INET6_ADDRSTRLEN + 8];	/* score key, or "" */
+	struct fleet_req *pending;	/* shared-score request, or NULL */
+	int		pending_fresh;	/* sent before this session decided */
+};
+
 struct conn_ctx {
 	char		client[INET6_ADDRSTRLEN + 1];
 	struct ipaddr	addr;		/* family 0 if not IP */
-	char		net[INET6_ADDRSTRLEN + 8];	/* score key, or "" */
+	struct netview	nets[NETS];
 	char		*sender;	/* as given at MAIL FROM, or NULL */
 	unsigned	unknowns;	/* unknown recipients this session */
-	struct fleet_req *pending;	/* shared-score request, or NULL */
-	int		pending_fresh;	/* sent before this session decided */
 };
 
 static struct score_table *milter_scores;	/* process-wide, locks inside */
@@ -146,51 +155,76 @@ mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 }
 
 /*
- * fleet_prefetch - at connect: ask Redis for the network's score, without
- * waiting (trusted clients are never scored)
+ * net_keys - the score keys of the client's network and of the wide one
+ * around it ("" if that is no wider, or --wide-weight is 0)
+ */
+static void
+net_keys(struct conn_ctx *cc, const struct config *cfg)
+{
+	int wide;
+
+	if (cc->nets[NET_CLIENT].key[0] || cc->addr.family == 0)
+		return;
+	cidr_key(&cc->addr, (int)cfg->prefix4, (int)cfg->prefix6,
+	    cc->nets[NET_CLIENT].key, sizeof(cc->nets[NET_CLIENT].key));
+	wide = cc->addr.family == 4 ? cfg->wide4 < cfg->prefix4 :
+	    cfg->wide6 < cfg->prefix6;
+	if (wide && cfg->wide_weight > 0)
+		cidr_key(&cc->addr, (int)cfg->wide4, (int)cfg->wide6,
+		    cc->nets[NET_WIDE].key, sizeof(cc->nets[NET_WIDE].key));
+}
+
+/*
+ * fleet_prefetch - at connect: ask Redis for the networks' scores,
+ * without waiting (trusted clients are never scored)
  */
 static void
 fleet_prefetch(struct conn_ctx *cc)
 {
 	struct runtime *rt = runtime_acquire();
+	struct netview *nv;
 
 	if (rt == NULL)
 		return;
 	if (!config_is_trusted(&rt->cfg, &cc->addr)) {
-		cidr_key(&cc->addr, (int)rt->cfg.prefix4, (int)rt->cfg.prefix6,
-		    cc->net, sizeof(cc->net));
-		fleet_release(cc->pending);
-		cc->pending = fleet_read(milter_fleet, cc->net);
-		cc->pending_fresh = 1;
+		net_keys(cc, &rt->cfg);
+		for (nv = cc->nets; nv < cc->nets + NETS; nv++) {
+			if (nv->key[0] == '\0')
+				continue;
+			fleet_release(nv->pending);
+			nv->pending = fleet_read(milter_fleet, nv->key);
+			nv->pending_fresh = 1;
+		}
 	}
 	runtime_release(rt);
 }
 
 /*
  * fleet_view - before a decision, raise the local table to the shared
- * score: the answer to what this session sent, and for a client with a
- * score a fresh read unless that answer came from the read at connect.
- * Each wait is bounded by --redis-timeout; while Redis is down, none.
+ * score of nv: the answer to what this session sent, and for a network
+ * with a score a fresh read unless that answer came from the read at
+ * connect. Each wait is bounded by --redis-timeout; while Redis is down,
+ * none.
  */
 static void
-fleet_view(struct conn_ctx *cc, int exempt)
+fleet_view(struct netview *nv, int exempt)
 {
 	struct fleet_req *r;
 	double v;
 	int ok, fresh;
 
-	if (cc->pending) {
-		ok = !exempt && fleet_wait(milter_fleet, cc->pending, &v) == 0;
-		fresh = cc->pending_fresh;
-		fleet_release(cc->pending);
-		cc->pending = NULL;
+	if (nv->pending) {
+		ok = !exempt && fleet_wait(milter_fleet, nv->pending, &v) == 0;
+		fresh = nv->pending_fresh;
+		fleet_release(nv->pending);
+		nv->pending = NULL;
 		if (fresh || !ok)
 			return;		/* up to date, or Redis in trouble */
 	}
-	if (exempt || score_get(milter_scores, cc->net, util_now(), NULL) <
+	if (exempt || score_get(milter_scores, nv->key, util_now(), NULL) <
 	    FLEET_READ_MIN)
 		return;			/* a clean client waits for nothing */
-	if ((r = fleet_read(milter_fleet, cc->net)) != NULL) {
+	if ((r = fleet_read(milter_fleet, nv->key)) != NULL) {
 		fleet_wait(milter_fleet, r, &v);
 		fleet_release(r);
 	}
@@ -231,20 +265,27 @@ session(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     const char **authp, struct judge_session *s)
 {
 	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+	struct netview *nv;
 
 	memset(s, 0, sizeof(*s));
 	*authp = auth && *auth ? auth : NULL;
 	s->authenticated = *authp != NULL;
 	s->trusted = cc->addr.family && config_is_trusted(cfg, &cc->addr);
 	s->unknowns = cc->unknowns;
-	if (cc->net[0] == '\0' && cc->addr.family)
-		cidr_key(&cc->addr, (int)cfg->prefix4, (int)cfg->prefix6,
-		    cc->net, sizeof(cc->net));
-	if (cc->net[0] && milter_scores && milter_fleet)
-		fleet_view(cc, s->authenticated || s->trusted);
-	if (cc->net[0] && milter_scores)
-		s->score = score_get(milter_scores, cc->net, util_now(),
+	net_keys(cc, cfg);
+	if (milter_scores == NULL)
+		return;
+	for (nv = cc->nets; nv < cc->nets + NETS; nv++)
+		if (nv->key[0] && milter_fleet)
+			fleet_view(nv, s->authenticated || s->trusted);
+	nv = &cc->nets[NET_CLIENT];
+	if (nv->key[0])
+		s->score = score_get(milter_scores, nv->key, util_now(),
 		    &s->asleep_net);
+	nv = &cc->nets[NET_WIDE];
+	if (nv->key[0])
+		s->wide_score = score_get(milter_scores, nv->key, util_now(),
+		    NULL);
 	s->asleep_total = tarpit_sleepers();
 }
 
@@ -256,18 +297,20 @@ progress(void *ctx)
 }
 
 /*
- * tarpit - sleep for the decision within the caps; 0 if slept, -1 if a
- * cap was full (the caller answers with the cap reply instead)
+ * tarpit - sleep for the decision within the caps; 0 if slept, -1 if
+ * the network's places were taken, -2 if every place was (the caller
+ * answers without sleeping)
  */
 static int
 tarpit(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     double delay, double *slept)
 {
 	struct tarpit_opts o = { 0 };
+	const char *net = cc->nets[NET_CLIENT].key;
 	double s;
 
-	if (cc->net[0] && milter_scores && !score_sleep_enter(milter_scores,
-	    cc->net, (unsigned)cfg->max_sleepers_net, util_now()))
+	if (net[0] && milter_scores && !score_sleep_enter(milter_scores,
+	    net, (unsigned)cfg->max_sleepers_net, util_now()))
 		return -1;
 	o.cap = (unsigned)cfg->max_sleepers;
 	if (cfg->keepalive) {
@@ -278,10 +321,10 @@ tarpit(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	stats_tarpit_enter();
 	s = tarpit_sleep(delay, &o);
 	stats_tarpit_leave(s < 0 ? 0 : s);
-	if (cc->net[0] && milter_scores)
-		score_sleep_leave(milter_scores, cc->net);
+	if (net[0] && milter_scores)
+		score_sleep_leave(milter_scores, net);
 	if (s < 0)
-		return -1;
+		return -2;
 	*slept = s;
 	return 0;
 }
@@ -318,38 +361,50 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     const struct judge_session *s, struct judge_result *res)
 {
 	struct policy_config pc;
-	double slept = 0, shared;
+	struct netview *nv = &cc->nets[NET_CLIENT];
+	double slept = 0, shared, v[NETS];
+	int i, full;
 
+	res->score = s->score;
+	res->wide_score = s->wide_score;
 	if (res->cls == RCPT_UNKNOWN && (res->looked_up || s->mta_rejected) &&
 	    !s->authenticated && !s->trusted) {
 		cc->unknowns++;
-		if (cc->net[0] && milter_scores)
-			res->score = score_add(milter_scores, cc->net, 1,
+		for (i = 0; i < NETS && milter_scores; i++) {
+			if (cc->nets[i].key[0] == '\0')
+				continue;
+			v[i] = score_add(milter_scores, cc->nets[i].key, 1,
 			    util_now());
-		if (cc->net[0] && milter_scores && milter_fleet) {
-			/* The floor: this host's count before the add. */
-			fleet_release(cc->pending);
-			cc->pending = fleet_add(milter_fleet, cc->net, 1,
-			    res->score - 1);
-			cc->pending_fresh = 0;
+			if (milter_fleet) {
+				/* The floor: this host's count before. */
+				fleet_release(cc->nets[i].pending);
+				cc->nets[i].pending = fleet_add(milter_fleet,
+				    cc->nets[i].key, 1, v[i] - 1);
+				cc->nets[i].pending_fresh = 0;
+			}
+			*(i == NET_CLIENT ? &res->score : &res->wide_score) =
+			    v[i];
 		}
-	} else {
-		res->score = s->score;
 	}
 	if (res->decision.delay > 0 && !cfg->dry_run &&
-	    tarpit(ctx, cfg, cc, res->decision.delay, &slept) < 0) {
+	    (full = tarpit(ctx, cfg, cc, res->decision.delay, &slept)) < 0) {
 		judge_policy(cfg, &pc);
-		policy_capped(&pc, &res->decision);
-		util_strlcpy(res->reply, "Too busy; try again later",
-		    sizeof(res->reply));
+		if (full == -2)
+			policy_full(&pc, &res->decision);
+		else
+			policy_capped(&pc, &res->decision);
+		if (res->decision.action == ACTION_DISCONNECT ||
+		    res->decision.action == ACTION_TEMPFAIL)
+			util_strlcpy(res->reply, "Too busy; try again later",
+			    sizeof(res->reply));
 	}
 	/* The shared score after the add, for the log; in by now if slept. */
-	if (cc->pending && !cc->pending_fresh) {
-		if (fleet_wait(milter_fleet, cc->pending, &shared) == 0 &&
+	if (nv->pending && !nv->pending_fresh) {
+		if (fleet_wait(milter_fleet, nv->pending, &shared) == 0 &&
 		    shared > res->score)
 			res->score = shared;
-		fleet_release(cc->pending);
-		cc->pending = NULL;
+		fleet_release(nv->pending);
+		nv->pending = NULL;
 	}
 	count_decision(res);
 	return slept;
@@ -401,7 +456,7 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     double slept)
 {
 	char from[SHOW_MAX * 4], to[SHOW_MAX * 4], who[256], err[1024];
-	char extra[128];
+	char extra[256];
 	const char *qid = smfi_getsymval(ctx, "i");
 	size_t n;
 
@@ -416,10 +471,15 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 		snprintf(err, sizeof(err), " error=\"%s\"", esc);
 	}
 	n = (size_t)snprintf(extra, sizeof(extra), "%s%s",
-	    cc->net[0] ? " net=" : "", cc->net);
+	    cc->nets[NET_CLIENT].key[0] ? " net=" : "",
+	    cc->nets[NET_CLIENT].key);
 	if (res->score > 0 && n < sizeof(extra))
 		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
 		    " score=%.2f", res->score);
+	if (res->wide_score > 0 && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    " wide=%s wide_score=%.2f", cc->nets[NET_WIDE].key,
+		    res->wide_score);
 	if (cfg->dry_run && n < sizeof(extra))
 		snprintf(extra + n, sizeof(extra) - n, " dry_run=yes"
 		    " would_delay=%.3f", res->decision.delay);
@@ -531,11 +591,13 @@ static sfsistat
 mt_close(SMFICTX *ctx)
 {
 	struct conn_ctx *cc = smfi_getpriv(ctx);
+	int i;
 
 	if (cc) {
 		log_debug("close client=%s unknowns=%u", cc->client,
 		    cc->unknowns);
-		fleet_release(cc->pending);
+		for (i = 0; i < NETS; i++)
+			fleet_release(cc->nets[i].pending);
 		free(cc->sender);
 		free(cc);
 		smfi_setpriv(ctx, NULL);

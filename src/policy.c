@@ -24,9 +24,22 @@
  *	so the time an answer takes tells nothing. At harvest_score it gets
  *	421 and Postfix closes the connection (except for a recipient that
  *	Postfix has rejected itself: Postfix ignores our answer to those, so
- *	the tarpit is all we have). Past a cap on sleeping
- *	sessions, a checked recipient gets 421 (or 451) at once, whatever
- *	it is, so the answer tells nothing either.
+ *	the tarpit is all we have).
+ *
+ *	A harvester with many addresses gives each one only a few probes.
+ *	So the wide network around the client (its /24, say) keeps a score
+ *	too, and wide_weight of it counts as the client's own: from a
+ *	network that probes as one, every address is suspect, and then cut
+ *	off, as a single client would be, while a clean neighbour of one
+ *	bad address is not.
+ *
+ *	Past the cap on sessions asleep in one network, a checked
+ *	recipient gets 421 (or 451) at once, whatever it is, so the answer
+ *	tells nothing either. Past the cap on all sleepers, the same for a
+ *	suspect client; a client under no suspicion gets its answer
+ *	without the delay (its answers are no secret yet: a valid one
+ *	comes at once anyway), so a distributed attack that fills the
+ *	tarpit does not shut out everyone else.
  */
 #include "autoconfig.h"
 
@@ -62,6 +75,7 @@ set(struct decision *out, enum policy_action a, const char *rcode,
 	out->xcode = xcode;
 	out->reason = reason;
 	out->delay = 0;
+	out->full_nodelay = 0;
 }
 
 /* exempt - authenticated or trusted: never delayed */
@@ -74,13 +88,17 @@ exempt(const struct policy_input *in)
 /*
  * probes - unknown recipients this client is known for: its score
  * rounded (a score decays a little between two probes, and counts this
- * session's unknowns already), but never fewer than this session's own
+ * session's unknowns already), or its share of its wide network's, but
+ * never fewer than this session's own
  */
 static double
-probes(const struct policy_input *in)
+probes(const struct policy_config *cfg, const struct policy_input *in)
 {
 	double s = floor(in->score + 0.5);
+	double w = floor(in->wide_score * cfg->wide_weight + 0.5);
 
+	if (w > s)
+		s = w;
 	return s > (double)in->unknowns ? s : (double)in->unknowns;
 }
 
@@ -88,14 +106,14 @@ probes(const struct policy_input *in)
 static int
 suspect(const struct policy_config *cfg, const struct policy_input *in)
 {
-	return cfg->suspect_score > 0 && probes(in) >= cfg->suspect_score;
+	return cfg->suspect_score > 0 && probes(cfg, in) >= cfg->suspect_score;
 }
 
 /* schedule - the delay for the next unknown recipient of this client */
 static double
 schedule(const struct policy_config *cfg, const struct policy_input *in)
 {
-	double n = probes(in), d;
+	double n = probes(cfg, in), d;
 
 	if (cfg->delay <= 0)
 		return 0;
@@ -113,6 +131,18 @@ policy_capped(const struct policy_config *cfg, struct decision *out)
 		set(out, ACTION_DISCONNECT, "421", "4.7.0", "tarpit-full");
 }
 
+/* policy_full - the answer when every place in the tarpit is taken */
+void
+policy_full(const struct policy_config *cfg, struct decision *out)
+{
+	if (out->full_nodelay) {
+		out->delay = 0;
+		out->reason = "unknown-busy";
+		return;
+	}
+	policy_capped(cfg, out);
+}
+
 /* policy_before_lookup - a decision that needs no lookup; 1 if filled */
 int
 policy_before_lookup(const struct policy_config *cfg,
@@ -124,11 +154,12 @@ policy_before_lookup(const struct policy_config *cfg,
 		set(out, ACTION_ACCEPT, "250", NULL, "exempt");
 		return 1;
 	}
-	if (cfg->harvest_score > 0 && probes(in) >= cfg->harvest_score) {
+	if (cfg->harvest_score > 0 && probes(cfg, in) >= cfg->harvest_score) {
 		set(out, ACTION_DISCONNECT, "421", "4.7.0", "harvest");
 		return 1;
 	}
-	if ((cfg->cap_total && in->asleep_total >= cfg->cap_total) ||
+	if ((cfg->cap_total && in->asleep_total >= cfg->cap_total &&
+	    suspect(cfg, in)) ||
 	    (cfg->cap_net && in->asleep_net >= cfg->cap_net)) {
 		policy_capped(cfg, out);
 		return 1;
@@ -156,13 +187,14 @@ policy_decide(const struct policy_config *cfg, const struct policy_input *in,
 		if (exempt(in))
 			return;
 		if (cfg->harvest_score > 0 && !in->mta_rejected &&
-		    probes(in) + 1 >= cfg->harvest_score) {
+		    probes(cfg, in) + 1 >= cfg->harvest_score) {
 			set(out, ACTION_DISCONNECT, "421", "4.7.0", "harvest");
 			return;
 		}
 		if (in->unknowns < cfg->allowance && !suspect(cfg, in))
 			return;
 		out->delay = schedule(cfg, in);
+		out->full_nodelay = !suspect(cfg, in);
 		return;
 	case RCPT_BAD_SYNTAX:
 		set(out, ACTION_REJECT, "501", "5.1.3", "bad-address");

@@ -39,6 +39,7 @@ struct policy_config {
 	double		harvest_score;	/* 421 from here; 0 off */
 	unsigned	cap_total;	/* sessions asleep at once; 0 no cap */
 	unsigned	cap_net;	/* ... per client network; 0 no cap */
+	double		wide_weight;	/* share of the wide network's score */
 	int		cap_tempfail;	/* past a cap: 451 instead of 421 */
 	int		exempt_check;	/* trusted/auth: still checked */
 };
@@ -49,6 +50,7 @@ struct policy_input {
 	int		trusted;	/* client in --trusted-networks */
 	unsigned	unknowns;	/* unknown recipients earlier in session */
 	double		score;		/* client network's score, decayed */
+	double		wide_score;	/* ... of the wide network around it */
 	unsigned	asleep_total;	/* sessions asleep now */
 	unsigned	asleep_net;	/* ... of this client network */
 	int		mta_rejected;	/* Postfix rejected it; ignores us */
@@ -60,6 +62,7 @@ struct decision {
 	const char	*xcode;		/* enhanced status code or NULL */
 	double		delay;		/* seconds to sleep before answering */
 	const char	*reason;	/* log token */
+	int		full_nodelay;	/* tarpit full: answer now, no delay */
 };
 
 /*
@@ -77,6 +80,13 @@ void policy_decide(const struct policy_config *cfg,
 
 /* policy_capped - the immediate answer past a tarpit cap */
 void policy_capped(const struct policy_config *cfg, struct decision *out);
+
+/*
+ * policy_full - the answer when the decision's delay finds every place
+ * of the tarpit (cap_total) taken: out as it is without the delay for a
+ * client under no suspicion, else the cap's answer
+ */
+void policy_full(const struct policy_config *cfg, struct decision *out);
 
 /* policy_action_name - "accept", "reject", "tempfail" or "disconnect" */
 const char *policy_action_name(enum policy_action a);

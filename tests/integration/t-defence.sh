@@ -3,7 +3,9 @@
 # escalation and allowance within a session, per-network memory across
 # sessions, the harvest threshold (421), the closed timing oracle for suspect
 # networks, the caps on sleeping sessions, trusted networks and
-# --exempt-check, --dry-run, and the sender checks.
+# --exempt-check, --dry-run, the sender checks, and the wide network (the
+# /24 around each client) that makes a harvest from many addresses count as
+# one.
 #
 # miltertest's mt.conninfo sets the client address the daemon sees
 # (defence.lua ip=...): 192.0.2.x, 198.51.100.x, 203.0.113.x and
@@ -231,22 +233,77 @@ bg_check "$p1" "$MT_TMP/cap5.out" "sleeper 1: 550 after the delay"
 bg_check "$p2" "$MT_TMP/cap6.out" "sleeper 2: 550 after the delay"
 dstop
 
-mt_say "== 5c. total cap across networks: -T 2 --max-sleepers 2"
-dstart -T 2 --max-sleepers 2
-bg "$MT_TMP/cap8.out" ip=192.0.2.53 "list=<cap8@example.com>=reject/2/3.5" label=sleeper-net-1
+mt_say "== 5c. total cap across networks: -T 3 --max-sleepers 2 --suspect-score 1"
+dstart -T 3 --max-sleepers 2 --suspect-score 1
+bg "$MT_TMP/cap8.out" ip=192.0.2.53 "list=<cap8@example.com>=reject/3/4.5" label=sleeper-net-1
 p1=$BG_PID
-bg "$MT_TMP/cap9.out" ip=198.51.100.53 "list=<cap9@example.com>=reject/2/3.5" label=sleeper-net-2
+bg "$MT_TMP/cap9.out" ip=198.51.100.53 "list=<cap9@example.com>=reject/3/4.5" label=sleeper-net-2
 p2=$BG_PID
 mt_wait_for 3 asleep_both cap8@example.com cap9@example.com || mt_fail "the two sleepers were not looked up within 3 s"
 sleep 0.3
-session "a 3rd network, unknown: immediate reply code" ip=203.0.113.53 "list=<cap10@example.com>=tempfail//0.5"
-session "a 3rd network, valid: immediate reply code" ip=203.0.113.53 "list=<star@example.com>=tempfail//0.5"
-mt_expect_rcpt cap10@example.com "total cap, unknown: 421 tarpit-full" \
-	action=disconnect code=421 reason=tarpit-full client=203.0.113.53
-mt_expect_rcpt star@example.com "total cap, valid: 421 tarpit-full" \
-	action=disconnect code=421 reason=tarpit-full client=203.0.113.53
+# The sleepers' networks have a score now (suspect from 1): whatever they
+# send gets the cap's answer, before any lookup, so it tells nothing.
+s0=$(searches star@example.com)
+session "a sleeping network, valid: immediate reply code" ip=192.0.2.53 "list=<star@example.com>=tempfail//0.5"
+mt_expect_rcpt star@example.com "total cap, suspect network, valid: 421 tarpit-full" \
+	action=disconnect code=421 reason=tarpit-full client=192.0.2.53
+no_search star@example.com "$s0" "suspect network past the total cap"
+# A network under no suspicion is not shut out by a full tarpit: a valid
+# recipient is accepted as ever, an unknown one rejected without the delay.
+session "a clean network, valid: accepted at once" ip=2001:db8:53::1 "list=<alice@example.com>=continue//0.5"
+session "a clean network, unknown: 550 at once" ip=2001:db8:53::1 "list=<cap10@example.com>=reject//0.5"
+mt_expect_rcpt alice@example.com "total cap, clean network, valid: 250 exists" \
+	action=accept code=250 reason=exists client=2001:db8:53::1 delay=0.000
+mt_expect_rcpt cap10@example.com "total cap, clean network, unknown: 550 unknown-busy, no delay" \
+	action=reject code=550 reason=unknown-busy client=2001:db8:53::1 delay=0.000
+session "that network, now with a score: immediate reply code" ip=2001:db8:53::1 "list=<robert@example.com>=tempfail//0.5"
+mt_expect_rcpt robert@example.com "total cap, the network after its unknown: 421 tarpit-full" \
+	action=disconnect code=421 reason=tarpit-full client=2001:db8:53::1
 bg_check "$p1" "$MT_TMP/cap8.out" "sleeper of network 1: 550 after the delay"
 bg_check "$p2" "$MT_TMP/cap9.out" "sleeper of network 2: 550 after the delay"
+dstop
+
+# =====================================================================
+mt_say "== 5d. the wide network: -T 0.3 --suspect-score 3 --harvest-score 6 (--ipv4-wide-prefix 24, --wide-weight 0.5)"
+dstart -T 0.3 --suspect-score 3 --harvest-score 6
+# One unknown from each of six addresses of 192.0.2.0/24: no address is
+# suspect by itself (1 < 3), the /24 is (0.5 x 6, a little decayed, rounds
+# to 3).
+for i in 61 62 63 64 65 66; do
+	session "192.0.2.$i: one unknown, 550 after -T" ip=192.0.2.$i "list=<wide$i@example.com>=reject/0.3/1"
+done
+mt_expect_rcpt wide66@example.com "6th address: net=/32 score=1.00, wide=192.0.2.0/24 wide_score=6.00" \
+	client=192.0.2.66 net=192.0.2.66/32 score=1.00 wide=192.0.2.0/24 wide_score=6.00
+session "a fresh address of that /24: valid recipient delayed like an unknown" ip=192.0.2.60 \
+	"list=<alice@example.com>=continue/0.3/1.5"
+log_delay alice@example.com 0.3 0.4 "fresh address of a suspect /24"
+session "an address of another /24: the same valid recipient at once" ip=198.51.100.66 \
+	"list=<bob@example.com>=continue//0.3"
+log_delay bob@example.com 0 0.05 "another /24"
+for i in 67 68 69 70; do
+	session "192.0.2.$i: one unknown" ip=192.0.2.$i "list=<wide$i@example.com>=reject/0.3/1"
+done
+# wide just under 10: 0.5 x that rounds to 5, and this unknown makes 6,
+# the harvest score.
+session "192.0.2.71: its first unknown reaches the /24's harvest score" ip=192.0.2.71 \
+	"list=<wide71@example.com>=reject//0.5"
+mt_expect_rcpt wide71@example.com "the /24 at its harvest score: 421 harvest for a first unknown" \
+	action=disconnect code=421 reason=harvest client=192.0.2.71 wide=192.0.2.0/24
+session "192.0.2.72: the same" ip=192.0.2.72 "list=<wide72@example.com>=reject//0.5"
+s0=$(searches star@example.com)
+session "192.0.2.73, never seen: 421 before any lookup" ip=192.0.2.73 "list=<star@example.com>=reject//0.5"
+mt_expect_rcpt star@example.com "fresh address of a harvesting /24: 421 harvest" \
+	action=disconnect code=421 reason=harvest client=192.0.2.73
+no_search star@example.com "$s0" "harvesting /24"
+dstop
+mt_say "== 5e. --wide-weight 0: each address on its own"
+dstart -T 0.3 --suspect-score 3 --harvest-score 6 --wide-weight 0
+for i in 61 62 63 64 65 66; do
+	session "192.0.2.$i: one unknown" ip=192.0.2.$i "list=<nowide$i@example.com>=reject/0.3/1"
+done
+session "a fresh address of that /24: valid recipient at once" ip=192.0.2.60 "list=<robert@example.com>=continue//0.3"
+line=$(mt_rcpt_line nowide66@example.com)
+mt_check "log: --wide-weight 0: no wide= field (line: ${line:-none})" eval '[ -n "$line" ] && ! printf %s "$line" | grep -q " wide="'
 dstop
 
 # =====================================================================

@@ -34,7 +34,7 @@ MT_DEFENCE_ARGS=
 mt_start_redis
 
 USERS=$MT_TMP/users
-printf '%s\n' alice@example.com bob@example.com >"$USERS"
+printf '%s\n' alice@example.com bob@example.com carol@example.com >"$USERS"
 HL=3600
 BASE=(--users "$USERS" -d example.com --score-half-life "$HL" --redis-prefix t:)
 DEFENCE=(-T 0.3 --suspect-score 4 --harvest-score 7)
@@ -174,6 +174,25 @@ session "B: a network seeded in Redis (10, one half-life ago) is suspect: valid 
 	ip=$D "list=<alice@example.com>=continue/0.3/2 <d1@example.com>=reject/0.3/2"
 on 2
 field_in d1@example.com score 5.9 6.1 "B: decayed on Redis's clock (10 -> 5) plus one"
+
+# The wide network (the /24 around each client) is shared too: four
+# addresses probe through A, four through B, and a fifth, fresh address
+# is suspect on A, which saw only half of them (0.5 x 8 = 4, --suspect-score).
+W=198.18.7
+for i in 1 2 3 4; do
+	on 1
+	session "A: $W.$i: one unknown" ip=$W.$i "list=<w$i@example.com>=reject/0.3/2"
+	on 2
+	session "B: $W.$((i + 4)): one unknown" ip=$W.$((i + 4)) "list=<w$((i + 4))@example.com>=reject/0.3/2"
+done
+on 1
+session "A: a fresh address of $W.0/24: valid recipient delayed (suspect by both hosts' count)" \
+	ip=$W.9 "list=<carol@example.com>=continue/0.3/2"
+mt_expect_rcpt carol@example.com "A: fresh address, shared wide score: accept, wide=$W.0/24" \
+	action=accept code=250 reason=exists client=$W.9 wide=$W.0/24
+field_in carol@example.com wide_score 7.9 8.1 "A: the shared wide score"
+s=$(redis_score "$W.0/24")
+mt_check "Redis holds both hosts' probes for $W.0/24: $s" mt_cmp "${s/none/0}" ">=" 7.9
 
 # =====================================================================
 mt_say "== 2. Redis stopped, then started again (empty)"

@@ -14,7 +14,9 @@
  *	escalating delay (factor, ceiling, rounding of a fractional score),
  *	the allowance, suspect clients (every answer delayed alike), the
  *	harvest 421 (never for a recipient Postfix rejected itself),
- *	exempt sessions, and policy_before_lookup() with the tarpit caps.
+ *	exempt sessions, and policy_before_lookup() with the tarpit caps
+ *	(the cap on all sleepers only for suspect clients). The wide
+ *	network's weighted score, and the answer when the tarpit is full.
  */
 #include "autoconfig.h"
 
@@ -962,16 +964,22 @@ START_TEST(test_before_lookup)
 		  LOOKUP },
 		{ "harvest before caps", 0, 0, 0, 5, 0, 5, 1, 1, 1, 5, 5,
 		  1, HARV },
-		/* total cap */
-		{ "total below cap", 0, 0, 0, 0, 0, 0, 10, 0, 0, 9, 0,
+		/* total cap: suspect clients only (suspect_score 1 here) */
+		{ "total below cap", 0, 0, 0, 1, 0, 0, 10, 0, 0, 9, 0,
 		  LOOKUP },
-		{ "total at cap", 0, 0, 0, 0, 0, 0, 10, 0, 0, 10, 0,
+		{ "total at cap", 0, 0, 0, 1, 0, 0, 10, 0, 0, 10, 0,
 		  1, FULL421 },
-		{ "total over cap", 0, 0, 0, 0, 0, 0, 10, 0, 0, 11, 0,
+		{ "total over cap", 0, 0, 0, 1, 0, 0, 10, 0, 0, 11, 0,
 		  1, FULL421 },
-		{ "total at cap, tempfail", 0, 0, 0, 0, 0, 0, 10, 0, 1, 10, 0,
+		{ "total at cap, tempfail", 0, 0, 0, 1, 0, 0, 10, 0, 1, 10, 0,
 		  1, FULL451 },
-		{ "total cap off", 0, 0, 0, 0, 0, 0, 0, 0, 0, 100000, 100000,
+		{ "total at cap, suspect by unknowns", 0, 0, 0, 0, 1, 0, 10, 0,
+		  0, 10, 0, 1, FULL421 },
+		{ "total at cap, not suspect", 0, 0, 0, 0, 0, 0, 10, 0, 0, 10,
+		  0, LOOKUP },
+		{ "total over cap, score 0.49 rounds to 0", 0, 0, 0, 0.49, 0, 0,
+		  10, 0, 0, 11, 0, LOOKUP },
+		{ "total cap off", 0, 0, 0, 1, 0, 0, 0, 0, 0, 100000, 100000,
 		  LOOKUP },
 		/* per-network cap */
 		{ "net below cap", 0, 0, 0, 0, 0, 0, 0, 3, 0, 50, 2, LOOKUP },
@@ -980,9 +988,9 @@ START_TEST(test_before_lookup)
 		  1, FULL451 },
 		{ "net at cap, total below", 0, 0, 0, 0, 0, 0, 100, 3, 0, 3, 3,
 		  1, FULL421 },
-		{ "total at cap, net below", 0, 0, 0, 0, 0, 0, 3, 100, 1, 3, 1,
+		{ "total at cap, net below", 0, 0, 0, 1, 0, 0, 3, 100, 1, 3, 1,
 		  1, FULL451 },
-		{ "cap 1, one asleep", 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1,
+		{ "cap 1, one asleep", 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 1,
 		  1, FULL421 },
 		{ "cap 1, none asleep", 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0,
 		  LOOKUP },
@@ -1001,6 +1009,7 @@ START_TEST(test_before_lookup)
 		cfg.delay = 10;
 		cfg.factor = 2;
 		cfg.harvest_score = r->harvest_score;
+		cfg.suspect_score = 1;
 		cfg.cap_total = r->cap_total;
 		cfg.cap_net = r->cap_net;
 		cfg.cap_tempfail = r->cap_tempfail;
@@ -1025,6 +1034,128 @@ START_TEST(test_before_lookup)
 				    r->rcode, r->xcode, 0, r->reason);
 		}
 	}
+}
+END_TEST
+
+/*
+ * The wide network: weight times its score counts as the client's own,
+ * rounded like the score, never added to it. From suspect 5 and harvest
+ * 25 with weight 0.5: a wide score of 9 makes every address of the
+ * network suspect, 49 cuts it off; 8.9 and 48.9 do not.
+ */
+START_TEST(test_wide)
+{
+	static const struct {
+		const char	*what;
+		double		weight, score, wide;
+		unsigned	unknowns;
+		enum rcpt_class	cls;
+		int		before;		/* policy_before_lookup */
+		enum policy_action action;
+		double		delay;
+		const char	*reason;
+	} rows[] = {
+		{ "clean neighbour", 0.5, 0, 8.9, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 0, "exists" },
+		{ "network suspect", 0.5, 0, 9, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 20, "exists" },
+		{ "network suspect, unknown", 0.5, 0, 9, 0, RCPT_UNKNOWN, 0,
+		  ACTION_REJECT, 20, "unknown" },
+		{ "weight 0: off", 0, 0, 1000, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 0, "exists" },
+		{ "weight 1: as the client", 1, 0, 5, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 20, "exists" },
+		{ "own score counts alone", 0.5, 5, 5, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 20, "exists" },
+		{ "not added: 3 + 0.5 * 6", 0.5, 3, 6, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 0, "exists" },
+		{ "network below harvest", 0.5, 0, 48.9, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 20, "exists" },
+		{ "network at harvest", 0.5, 0, 49, 0, RCPT_EXISTS, 1,
+		  ACTION_DISCONNECT, 0, "harvest" },
+		{ "network one below harvest, unknown", 0.5, 0, 47, 0,
+		  RCPT_UNKNOWN, 0, ACTION_DISCONNECT, 0, "harvest" },
+	};
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < NROWS(rows); i++) {
+		memset(&cfg, 0, sizeof(cfg));
+		memset(&in, 0, sizeof(in));
+		cfg.delay = 20;
+		cfg.factor = 1;
+		cfg.suspect_score = 5;
+		cfg.harvest_score = 25;
+		cfg.wide_weight = rows[i].weight;
+		in.cls = rows[i].cls;
+		in.score = rows[i].score;
+		in.wide_score = rows[i].wide;
+		in.unknowns = rows[i].unknowns;
+		memset(&d, 0x5a, sizeof(d));
+		ret = policy_before_lookup(&cfg, &in, &d);
+		ck_assert_msg(ret == rows[i].before, "%s: before_lookup %d",
+		    rows[i].what, ret);
+		if (!ret)
+			policy_decide(&cfg, &in, &d);
+		ck_assert_msg(d.action == rows[i].action && near(d.delay,
+		    rows[i].delay) && strcmp(d.reason, rows[i].reason) == 0,
+		    "%s: %s %g %s", rows[i].what, policy_action_name(d.action),
+		    d.delay, d.reason);
+	}
+}
+END_TEST
+
+/*
+ * A full tarpit: a client under no suspicion gets its unknown's 550
+ * without the delay; a suspect one (by its own score or its network's)
+ * the cap's answer, whatever the recipient.
+ */
+START_TEST(test_full)
+{
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&in, 0, sizeof(in));
+	cfg.delay = 20;
+	cfg.factor = 1;
+	cfg.suspect_score = 5;
+	cfg.wide_weight = 0.5;
+	in.cls = RCPT_UNKNOWN;
+	in.score = 3;
+	policy_decide(&cfg, &in, &d);
+	ck_assert(d.full_nodelay && near(d.delay, 20));
+	policy_full(&cfg, &d);
+	check_decision("full, not suspect", &d, ACTION_REJECT, "550", "5.1.1",
+	    0, "unknown-busy");
+
+	in.score = 5;
+	policy_decide(&cfg, &in, &d);
+	ck_assert(!d.full_nodelay);
+	policy_full(&cfg, &d);
+	check_decision("full, suspect", &d, ACTION_DISCONNECT, "421", "4.7.0",
+	    0, "tarpit-full");
+
+	in.score = 0;
+	in.wide_score = 10;
+	policy_decide(&cfg, &in, &d);
+	ck_assert(!d.full_nodelay);
+	cfg.cap_tempfail = 1;
+	policy_full(&cfg, &d);
+	check_decision("full, network suspect", &d, ACTION_TEMPFAIL, "451",
+	    "4.7.1", 0, "tarpit-full");
+
+	in.cls = RCPT_EXISTS;
+	in.score = 6;
+	policy_decide(&cfg, &in, &d);
+	ck_assert(!d.full_nodelay && near(d.delay, 20));
+	policy_full(&cfg, &d);
+	check_decision("full, suspect, exists", &d, ACTION_TEMPFAIL, "451",
+	    "4.7.1", 0, "tarpit-full");
 }
 END_TEST
 
@@ -1104,6 +1235,8 @@ policy_suite(void)
 	tc = tcase_create("before-lookup");
 	tcase_add_test(tc, test_before_lookup);
 	tcase_add_test(tc, test_capped);
+	tcase_add_test(tc, test_wide);
+	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_action_name_disconnect);
 	suite_add_tcase(s, tc);
 
