@@ -203,6 +203,20 @@ judge_recipient(const struct config *cfg, struct directory *dir,
 	build_reply(cfg, a.full, out);
 }
 
+/* judge_awake - after the sleep: the harvest 421 if reached meanwhile */
+void
+judge_awake(const struct config *cfg, const struct judge_session *s,
+    struct judge_result *out)
+{
+	struct policy_config pc;
+	struct policy_input in;
+
+	judge_policy(cfg, &pc);
+	policy_in(s, &in);
+	if (policy_awake(&pc, &in, &out->decision))
+		build_reply(cfg, "", out);
+}
+
 /* judge_sender - the optional MAIL FROM checks; accept if none applies */
 void
 judge_sender(const struct config *cfg, struct directory *dir,

@@ -54,6 +54,13 @@ void judge_sender(const struct config *cfg, struct directory *dir,
     const char *sender, const struct judge_session *s,
     struct judge_result *out);
 
+/*
+ * judge_awake - after the sleep, with s as the session is now: the
+ * harvest 421 instead if the client's network reached it meanwhile
+ */
+void judge_awake(const struct config *cfg, const struct judge_session *s,
+    struct judge_result *out);
+
 /* judge_policy - the policy settings of cfg */
 void judge_policy(const struct config *cfg, struct policy_config *pc);
 

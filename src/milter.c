@@ -353,6 +353,30 @@ answer(SMFICTX *ctx, const struct config *cfg, const struct judge_result *res)
 }
 
 /*
+ * awake - after the sleep: the network's scores as they are now (other
+ * sessions may have added to them), and the harvest 421 if they reached it
+ */
+static void
+awake(const struct config *cfg, struct conn_ctx *cc,
+    const struct judge_session *before, struct judge_result *res)
+{
+	struct judge_session s = *before;
+	const char *net = cc->nets[NET_CLIENT].key;
+	const char *wide = cc->nets[NET_WIDE].key;
+
+	if (milter_scores == NULL)
+		return;
+	s.unknowns = cc->unknowns;
+	if (net[0])
+		s.score = res->score = score_get(milter_scores, net,
+		    util_now(), NULL);
+	if (wide[0])
+		s.wide_score = res->wide_score = score_get(milter_scores,
+		    wide, util_now(), NULL);
+	judge_awake(cfg, &s, res);
+}
+
+/*
  * judge_and_wait - the shared part of MAIL and RCPT: run the decision,
  * keep the score, sleep within the caps; returns the time slept
  */
@@ -363,7 +387,7 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	struct policy_config pc;
 	struct netview *nv = &cc->nets[NET_CLIENT];
 	double slept = 0, shared, v[NETS];
-	int i, full;
+	int i, full = 0;
 
 	res->score = s->score;
 	res->wide_score = s->wide_score;
@@ -398,6 +422,8 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 			util_strlcpy(res->reply, "Too busy; try again later",
 			    sizeof(res->reply));
 	}
+	if (full == 0 && slept > 0)
+		awake(cfg, cc, s, res);
 	/* The shared score after the add, for the log; in by now if slept. */
 	if (nv->pending && !nv->pending_fresh) {
 		if (fleet_wait(milter_fleet, nv->pending, &shared) == 0 &&

@@ -33,6 +33,10 @@
  *	off, as a single client would be, while a clean neighbour of one
  *	bad address is not.
  *
+ *	A session wakes up to the harvest 421 if its network reached the
+ *	harvest score while it slept: many sessions asleep at once must not
+ *	all be answered once the network is known for a harvester.
+ *
  *	Past the cap on sessions asleep in one network, a checked
  *	recipient gets 421 (or 451) at once, whatever it is, so the answer
  *	tells nothing either. Past the cap on all sleepers, the same for a
@@ -141,6 +145,22 @@ policy_full(const struct policy_config *cfg, struct decision *out)
 		return;
 	}
 	policy_capped(cfg, out);
+}
+
+/* policy_awake - after the sleep: the harvest 421 if reached meanwhile */
+int
+policy_awake(const struct policy_config *cfg, const struct policy_input *in,
+    struct decision *out)
+{
+	double delay = out->delay;
+
+	if (exempt(in) || cfg->harvest_score <= 0 ||
+	    out->action == ACTION_DISCONNECT ||
+	    probes(cfg, in) < cfg->harvest_score)
+		return 0;
+	set(out, ACTION_DISCONNECT, "421", "4.7.0", "harvest");
+	out->delay = delay;
+	return 1;
 }
 
 /* policy_before_lookup - a decision that needs no lookup; 1 if filled */

@@ -88,6 +88,14 @@ void policy_capped(const struct policy_config *cfg, struct decision *out);
  */
 void policy_full(const struct policy_config *cfg, struct decision *out);
 
+/*
+ * policy_awake - after the sleep: a client whose probes reached the
+ * harvest score meanwhile (through other sessions of its network) gets
+ * the harvest 421 instead, whatever the recipient; 1 if out changed
+ */
+int policy_awake(const struct policy_config *cfg,
+    const struct policy_input *in, struct decision *out);
+
 /* policy_action_name - "accept", "reject", "tempfail" or "disconnect" */
 const char *policy_action_name(enum policy_action a);
 

@@ -296,7 +296,26 @@ mt_expect_rcpt star@example.com "fresh address of a harvesting /24: 421 harvest"
 	action=disconnect code=421 reason=harvest client=192.0.2.73
 no_search star@example.com "$s0" "harvesting /24"
 dstop
-mt_say "== 5e. --wide-weight 0: each address on its own"
+mt_say "== 5e. the harvest score reached while sessions sleep: -T 2 --suspect-score 3 --harvest-score 3"
+dstart -T 2 --suspect-score 3 --harvest-score 3
+bg "$MT_TMP/aw1.out" ip=192.0.2.91 "list=<aw1@example.com>=reject/2/3.5" label=sleeper-1
+p1=$BG_PID
+bg "$MT_TMP/aw2.out" ip=192.0.2.91 "list=<aw2@example.com>=reject/2/3.5" label=sleeper-2
+p2=$BG_PID
+mt_wait_for 3 asleep_both aw1@example.com aw2@example.com || mt_fail "the two sleepers were not looked up within 3 s"
+sleep 0.2
+session "a 3rd session of the network: its unknown reaches the harvest score" ip=192.0.2.91 \
+	"list=<aw3@example.com>=reject//0.5"
+mt_expect_rcpt aw3@example.com "3rd unknown: 421 harvest at once" action=disconnect code=421 reason=harvest
+bg_check "$p1" "$MT_TMP/aw1.out" "sleeper 1: a reply code after the full delay"
+bg_check "$p2" "$MT_TMP/aw2.out" "sleeper 2: a reply code after the full delay"
+mt_expect_rcpt aw1@example.com "sleeper 1 wakes to 421 harvest, not its 550" \
+	action=disconnect code=421 reason=harvest client=192.0.2.91
+mt_expect_rcpt aw2@example.com "sleeper 2 the same" action=disconnect code=421 reason=harvest
+log_delay aw1@example.com 2 2.1 "the 421 came after the sleep"
+dstop
+
+mt_say "== 5f. --wide-weight 0: each address on its own"
 dstart -T 0.3 --suspect-score 3 --harvest-score 6 --wide-weight 0
 for i in 61 62 63 64 65 66; do
 	session "192.0.2.$i: one unknown" ip=192.0.2.$i "list=<nowide$i@example.com>=reject/0.3/1"

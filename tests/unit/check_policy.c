@@ -16,7 +16,8 @@
  *	harvest 421 (never for a recipient Postfix rejected itself),
  *	exempt sessions, and policy_before_lookup() with the tarpit caps
  *	(the cap on all sleepers only for suspect clients). The wide
- *	network's weighted score, and the answer when the tarpit is full.
+ *	network's weighted score, the answer when the tarpit is full, and
+ *	the harvest 421 for a sleeper whose network reached it meanwhile.
  */
 #include "autoconfig.h"
 
@@ -1159,6 +1160,57 @@ START_TEST(test_full)
 }
 END_TEST
 
+/*
+ * Awake: a sleeper whose network reached the harvest score meanwhile
+ * gets the 421 instead, whatever its recipient, keeping the delay it
+ * slept; below it, or exempt, the decision stands.
+ */
+START_TEST(test_awake)
+{
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&in, 0, sizeof(in));
+	cfg.delay = 20;
+	cfg.factor = 1;
+	cfg.suspect_score = 5;
+	cfg.harvest_score = 25;
+	cfg.wide_weight = 0.5;
+	in.cls = RCPT_EXISTS;
+	in.score = 6;
+	policy_decide(&cfg, &in, &d);
+	ck_assert(near(d.delay, 20));
+	in.score = 24.49;
+	ck_assert_int_eq(policy_awake(&cfg, &in, &d), 0);
+	check_decision("awake below", &d, ACTION_ACCEPT, "250", NULL, 20,
+	    "exists");
+	in.wide_score = 49;
+	ck_assert_int_eq(policy_awake(&cfg, &in, &d), 1);
+	check_decision("awake, network at harvest", &d, ACTION_DISCONNECT,
+	    "421", "4.7.0", 20, "harvest");
+	ck_assert_int_eq(policy_awake(&cfg, &in, &d), 0);
+
+	in.cls = RCPT_UNKNOWN;
+	in.wide_score = 0;
+	in.score = 3;
+	policy_decide(&cfg, &in, &d);
+	in.score = 25;
+	ck_assert_int_eq(policy_awake(&cfg, &in, &d), 1);
+	check_decision("awake, unknown, client at harvest", &d,
+	    ACTION_DISCONNECT, "421", "4.7.0", 20, "harvest");
+
+	in.authenticated = 1;
+	policy_decide(&cfg, &in, &d);
+	ck_assert_int_eq(policy_awake(&cfg, &in, &d), 0);
+	in.authenticated = 0;
+	cfg.harvest_score = 0;
+	policy_decide(&cfg, &in, &d);
+	ck_assert_int_eq(policy_awake(&cfg, &in, &d), 0);
+}
+END_TEST
+
 START_TEST(test_capped)
 {
 	struct policy_config cfg;
@@ -1237,6 +1289,7 @@ policy_suite(void)
 	tcase_add_test(tc, test_capped);
 	tcase_add_test(tc, test_wide);
 	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_awake);
 	tcase_add_test(tc, test_action_name_disconnect);
 	suite_add_tcase(s, tc);
 
