@@ -154,7 +154,7 @@ policy_awake(const struct policy_config *cfg, const struct policy_input *in,
 {
 	double delay = out->delay;
 
-	if (exempt(in) || cfg->harvest_score <= 0 ||
+	if (exempt(in) || in->mta_rejected || cfg->harvest_score <= 0 ||
 	    out->action == ACTION_DISCONNECT ||
 	    probes(cfg, in) < cfg->harvest_score)
 		return 0;

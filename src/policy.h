@@ -91,7 +91,8 @@ void policy_full(const struct policy_config *cfg, struct decision *out);
 /*
  * policy_awake - after the sleep: a client whose probes reached the
  * harvest score meanwhile (through other sessions of its network) gets
- * the harvest 421 instead, whatever the recipient; 1 if out changed
+ * the harvest 421 instead, whatever the recipient (not for a recipient
+ * Postfix rejected itself: it ignores our answer); 1 if out changed
  */
 int policy_awake(const struct policy_config *cfg,
     const struct policy_input *in, struct decision *out);

@@ -1201,6 +1201,10 @@ START_TEST(test_awake)
 	check_decision("awake, unknown, client at harvest", &d,
 	    ACTION_DISCONNECT, "421", "4.7.0", 20, "harvest");
 
+	in.mta_rejected = 1;
+	policy_decide(&cfg, &in, &d);
+	ck_assert_int_eq(policy_awake(&cfg, &in, &d), 0);
+	in.mta_rejected = 0;
 	in.authenticated = 1;
 	policy_decide(&cfg, &in, &d);
 	ck_assert_int_eq(policy_awake(&cfg, &in, &d), 0);
