@@ -10,6 +10,17 @@
  *	("valid addr" or "unknown addr" per line, or --generate N with a
  *	known --valid-fraction). One thread, non-blocking sockets, epoll.
  *
+ *	Several servers (harvest [options] HOST:PORT HOST:PORT...) are the
+ *	MX hosts of one domain: each new connection goes to the next of
+ *	them in turn, so the attacker alternates between them. Where the
+ *	numbers of --from addresses and of servers have a common factor (a
+ *	/24 and two servers), plain turns would send each address to the
+ *	same server every time: there the turn skips ahead after each pass
+ *	through the addresses, so every address meets every server. What
+ *	each server got is printed, for people and as a line "target n=N
+ *	server=HOST:PORT key=value..." each before the summary line; with
+ *	one server the output is as it always was.
+ *
  *	Strategies (-s):
  *	wait       EHLO, MAIL, then one RCPT after the other on the same
  *	           connection, waiting for every answer (--rcpt-timeout);
@@ -50,7 +61,7 @@
 static const char *strategy_names[] = {"wait", "reconnect", "oracle", "clean"};
 
 struct harvest_opt opt = {S_WAIT, 10, 50, 3, 0, 10, 1, 300, 60, 0.2,
-	"harvest.test.invalid", "probe@harvest.test.invalid", {0}, NULL, 0};
+	"harvest.test.invalid", "probe@harvest.test.invalid", NULL, 0, NULL, 0};
 struct harvest_stats st;
 struct cand *cands;
 size_t ncands;
@@ -239,9 +250,9 @@ parse_from(const char *spec)
 	free(copy);
 }
 
-/* parse_server - HOST:PORT (IPv4) into opt.server */
+/* parse_server - HOST:PORT (IPv4) into target t */
 static void
-parse_server(const char *spec)
+parse_server(const char *spec, struct target *t)
 {
 	char host[64];
 	const char *colon = strrchr(spec, ':');
@@ -250,12 +261,41 @@ parse_server(const char *spec)
 		die("server '%s': want IPv4:PORT", spec);
 	memcpy(host, spec, (size_t)(colon - spec));
 	host[colon - spec] = '\0';
-	opt.server.sin_family = AF_INET;
-	opt.server.sin_port = htons((uint16_t)num(colon + 1, 1, 65535,
+	memset(t, 0, sizeof(*t));
+	t->name = spec;
+	t->addr.sin_family = AF_INET;
+	t->addr.sin_port = htons((uint16_t)num(colon + 1, 1, 65535,
 	    "server port"));
-	if (inet_pton(AF_INET, host, &opt.server.sin_addr) != 1)
+	if (inet_pton(AF_INET, host, &t->addr.sin_addr) != 1)
 		die("server '%s': want IPv4:PORT", spec);
 }
+
+/* report_targets - with several servers: what each of them got */
+static void
+report_targets(void)
+{
+	size_t i;
+
+	if (opt.ntargets < 2)
+		return;
+	for (i = 0; i < opt.ntargets; i++) {
+		struct target *t = &opt.targets[i];
+
+		printf("  server %s: connections %lu, RCPTs %lu; replies 2xx "
+		    "%lu, 5xx %lu, 421 %lu, other 4xx %lu; no answer in time %lu\n",
+		    t->name, t->conns, t->rcpts, t->n2xx, t->n5xx, t->n421,
+		    t->n4xx, t->timeouts);
+	}
+	for (i = 0; i < opt.ntargets; i++) {
+		struct target *t = &opt.targets[i];
+
+		printf("target n=%zu server=%s connections=%lu rcpts=%lu "
+		    "n2xx=%lu n5xx=%lu n421=%lu n4xx=%lu timeouts=%lu\n",
+		    i + 1, t->name, t->conns, t->rcpts, t->n2xx, t->n5xx,
+		    t->n421, t->n4xx, t->timeouts);
+	}
+}
+
 /* report_harvest - what the attacker learnt, for people and for scripts */
 static void
 report_harvest(double el)
@@ -297,6 +337,7 @@ report_harvest(double el)
 	else
 		printf("  YIELD (headline): no valid address found: "
 		    "< %.4f valid addresses/s (1/elapsed)\n", 1 / el);
+	report_targets();
 	printf("summary strategy=%s conns=%d sources=%zu candidates=%zu "
 	    "valid=%zu elapsed=%.3f connections=%lu probes=%lu answered=%lu "
 	    "verdicts=%lu tp=%lu tn=%lu fn=%lu fp=%lu oracle=%lu n421=%lu "
@@ -329,6 +370,7 @@ report_clean(double el)
 	    "p99 %.4f s, max %.4f s\n", p50, p90, p99, mx);
 	printf("  session (connect to RCPT answer): p50 %.4f s, p99 %.4f s\n",
 	    s50, s99);
+	report_targets();
 	printf("summary strategy=clean conns=%d elapsed=%.3f sessions=%lu "
 	    "ok=%lu bad=%lu n421=%lu n4xx=%lu n5xx=%lu timeouts=%lu lost=%lu "
 	    "refused=%lu rcpt_p50=%.4f rcpt_p90=%.4f rcpt_p99=%.4f "
@@ -342,8 +384,10 @@ report_clean(double el)
 static void
 usage(int status)
 {
-	fputs("Usage: harvest [options] SERVER-IP:PORT\n"
+	fputs("Usage: harvest [options] SERVER-IP:PORT [SERVER-IP:PORT...]\n"
 	    "       harvest --make-list N [--valid-fraction F] [--domain D]\n"
+	    "  Several servers: each new connection goes to the next in turn\n"
+	    "  (MX hosts of one domain); counts per server are printed.\n"
 	    "  -s, --strategy S       wait, reconnect, oracle or clean (wait)\n"
 	    "  -c, --connections C    concurrent connections (10)\n"
 	    "  -f, --from LIST        source addresses, e.g. 127.1.1.0/24,"
@@ -468,9 +512,12 @@ main(int argc, char **argv)
 			    "valid" : "unknown", prefix, i, domain);
 		return 0;
 	}
-	if (optind != argc - 1)
+	if (optind >= argc)
 		usage(64);
-	parse_server(argv[optind]);
+	opt.ntargets = (size_t)(argc - optind);
+	opt.targets = xmalloc(opt.ntargets * sizeof(*opt.targets));
+	for (k = optind; k < argc; k++)
+		parse_server(argv[k], &opt.targets[k - optind]);
 	if (list != NULL)
 		read_list(list, &cap);
 	for (i = 1; i <= gen; i++) {

@@ -30,13 +30,20 @@ struct samples {
 	size_t n, cap;
 };
 
+struct target {				/* one server: HOST:PORT */
+	struct sockaddr_in addr;
+	const char *name;		/* as given */
+	unsigned long conns, rcpts, n2xx, n5xx, n421, n4xx, timeouts;
+};
+
 struct harvest_opt {
 	enum strategy strat;
 	int nconn, rcpts, retries;
 	unsigned long count;		/* clean: stop after this many; 0 no */
 	double duration, timeout, rcpt_timeout, cmd_timeout, interval;
 	const char *helo, *sender;
-	struct sockaddr_in server;
+	struct target *targets;		/* new connections go to each in turn */
+	size_t ntargets;
 	struct in_addr *src;		/* source addresses, used in turn */
 	size_t nsrc;
 };

@@ -5,13 +5,13 @@
  *	the harvest simulator's SMTP connections: one thread, epoll
  * DESCRIPTION
  *	Each of opt.nconn connections is a small state machine: connect
- *	(bound to the next source address), banner, EHLO, MAIL, then RCPTs,
- *	one at a time, each answer awaited up to a deadline; RSET after
- *	opt.rcpts of them. What an answer means for the candidate in flight
- *	depends on the strategy (see harvest.c). A connection that is done,
- *	refused or lost goes idle and reconnects at its wake time. Commands
- *	are a few bytes on a fresh socket: a short send counts as a lost
- *	connection rather than being buffered.
+ *	(bound to the next source address, to the next server), banner,
+ *	EHLO, MAIL, then RCPTs, one at a time, each answer awaited up to a
+ *	deadline; RSET after opt.rcpts of them. What an answer means for the
+ *	candidate in flight depends on the strategy (see harvest.c). A
+ *	connection that is done, refused or lost goes idle and reconnects at
+ *	its wake time. Commands are a few bytes on a fresh socket: a short
+ *	send counts as a lost connection rather than being buffered.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +40,7 @@ struct conn {
 	enum state st;
 	int cand;			/* candidate in flight, or -1 */
 	int rcpts;			/* RCPTs in this transaction */
+	struct target *t;		/* the server of this connection */
 	double wake;			/* idle: reconnect at; else: deadline */
 	double sent;			/* when the awaited command went out */
 	double t0;			/* when the connection was started */
@@ -49,7 +50,7 @@ struct conn {
 
 static struct conn *conns;
 static int ep = -1;
-static size_t next_src, next_to;
+static size_t next_src, next_to, next_conn, target_skip;
 static double now_t;
 
 /* now - monotonic seconds */
@@ -198,6 +199,7 @@ next_rcpt(struct conn *c)
 		addr = cands[c->cand].addr;
 		st.probes++;
 	}
+	c->t->rcpts++;
 	conn_send(c, ST_RCPT, wait, "RCPT TO:<%s>\r\n", addr);
 }
 
@@ -207,14 +209,19 @@ rcpt_reply(struct conn *c, int code)
 {
 	int i = c->cand;
 
-	if (code / 100 == 2)
+	if (code / 100 == 2) {
 		st.n2xx++;
-	else if (code / 100 == 5)
+		c->t->n2xx++;
+	} else if (code / 100 == 5) {
 		st.n5xx++;
-	else if (code == 421)
+		c->t->n5xx++;
+	} else if (code == 421) {
 		st.n421++;
-	else
+		c->t->n421++;
+	} else {
 		st.n4xx++;
+		c->t->n4xx++;
+	}
 	if (opt.strat == S_CLEAN) {
 		/* times of the 250s only: a refusal is counted, not timed */
 		if (code / 100 == 2) {
@@ -285,8 +292,10 @@ on_reply(struct conn *c, int code)
 	}
 	/* a refused banner, EHLO, MAIL or RSET: start again */
 	st.refused++;
-	if (code == 421)
+	if (code == 421) {
 		st.n421++;
+		c->t->n421++;
+	}
 	conn_fail(c, 0.05);
 }
 
@@ -335,6 +344,31 @@ conn_input(struct conn *c)
 	}
 }
 
+/*
+ * next_target - the server of the next connection: each in turn, the turn
+ * skipping target_skip more after each pass through the source addresses
+ */
+static struct target *
+next_target(void)
+{
+	size_t nsrc = opt.nsrc ? opt.nsrc : 1, n = next_conn++;
+
+	return &opt.targets[(n + n / nsrc * target_skip) % opt.ntargets];
+}
+
+/* gcd - greatest common divisor */
+static size_t
+gcd(size_t a, size_t b)
+{
+	while (b) {
+		size_t r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
 /* conn_start - open connection c from the next source address */
 static void
 conn_start(struct conn *c)
@@ -360,9 +394,11 @@ conn_start(struct conn *c)
 	c->t0 = now_t;
 	c->len = 0;
 	c->rcpts = 0;
+	c->t = next_target();
+	c->t->conns++;
 	st.conns++;
-	if (connect(c->fd, (struct sockaddr *)&opt.server,
-	    sizeof(opt.server)) < 0 && errno != EINPROGRESS) {
+	if (connect(c->fd, (struct sockaddr *)&c->t->addr,
+	    sizeof(c->t->addr)) < 0 && errno != EINPROGRESS) {
 		st.connfail++;
 		conn_fail(c, 0.05);
 		return;
@@ -408,6 +444,7 @@ conn_event(struct conn *c, uint32_t events)
 static void
 conn_timeout(struct conn *c)
 {
+	c->t->timeouts++;
 	if (c->st == ST_RCPT && opt.strat == S_ORACLE) {
 		st.oracle++;		/* no answer in time: "unknown" */
 		verdict(c->cand, V_UNKNOWN);
@@ -442,6 +479,9 @@ smtp_setup(void)
 		conns[i].st = ST_IDLE;
 		conns[i].cand = -1;
 	}
+	/* plain turns when every source address meets every server anyway */
+	while (gcd((opt.nsrc ? opt.nsrc : 1) + target_skip, opt.ntargets) > 1)
+		target_skip++;
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		die("epoll_create1: %s", strerror(errno));
 }
