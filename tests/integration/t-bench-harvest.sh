@@ -7,6 +7,10 @@
 #     and unknown ones, and every one of them is right (no false positive,
 #     no miss); oracle's unknowns came from its give-ups;
 #   - clean: every RCPT to a valid address got 250;
+#   - two servers (a second Postfix in front of the same daemon): the
+#     verdicts are right, both servers got connections and RCPTs, and each
+#     of the four source addresses met both (the turn skips ahead after a
+#     pass through the addresses, their number being even);
 #   - the key=value summary line is there; --make-list's format.
 # No speed is asserted: the figures are printed only.
 # shellcheck source=tests/integration/lib.sh
@@ -85,4 +89,33 @@ mt_check "clean: every RCPT got 250 (bad=$(kv bad))" [ "$(kv bad)" -eq 0 ]
 
 mt_check "the daemon saw the simulator's source addresses" \
 	mt_has_log client=127.1.1.... action=accept
+
+mt_say "== two servers: each new connection to the other one"
+LOG1=$MT_MAILLOG
+hv_postfix pf2 "$MT_MILTER_PF_SOCK" smtpd_peername_lookup=no
+LOG2=$MT_MAILLOG
+SERVER2=127.0.0.1:$HV_PORT
+OUT=$MT_TMP/two.out
+"$HV_HARVEST" -s reconnect -c 8 -d 2 --from 127.1.1.0/30 -l "$LIST" \
+	"$SERVER" "$SERVER2" >"$OUT" 2>&1
+mt_check "two servers: exit status 0" [ $? -eq 0 ]
+sed 's/^/    | /' "$OUT"
+verdicts_right "two servers"
+tkv() { grep "^target n=$1 " "$OUT" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# shellcheck disable=SC2317 # called through mt_check
+used() { [ "$(tkv "$1" connections)" -gt 0 ] && [ "$(tkv "$1" rcpts)" -gt 0 ]; }
+mt_check "two servers: target 1 is $SERVER" [ "$(tkv 1 server)" = "$SERVER" ]
+mt_check "two servers: target 2 is $SERVER2" [ "$(tkv 2 server)" = "$SERVER2" ]
+for n in 1 2; do
+	mt_check "two servers: server $n got connections ($(tkv "$n" connections)) and RCPTs ($(tkv "$n" rcpts))" \
+		used "$n"
+done
+c1=$(tkv 1 connections) c2=$(tkv 2 connections)
+mt_check "two servers: the connections add up ($c1 + $c2 = $(kv connections))" \
+	[ $((${c1:-0} + ${c2:-0})) -eq "$(kv connections)" ]
+# shellcheck disable=SC2317 # called through mt_check
+met_both() { grep -q "connect from [^ ]*\[$1\]" "$LOG1" && grep -q "connect from [^ ]*\[$1\]" "$LOG2"; }
+for a in 127.1.1.0 127.1.1.1 127.1.1.2 127.1.1.3; do
+	mt_check "two servers: $a connected to both" met_both "$a"
+done
 mt_finish
