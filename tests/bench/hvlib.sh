@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034 # variables set here are read by the scripts
 # tests/bench/hvlib.sh - helpers for the harvest simulator's scripts
-# (scenario2.sh, scenario4.sh, tests/integration/t-bench-harvest.sh), on top
-# of tests/integration/lib.sh, which must be sourced first:
+# (scenario2.sh, scenario4.sh, scenario5.sh,
+# tests/integration/t-bench-harvest.sh), on top of
+# tests/integration/lib.sh, which must be sourced first:
 #
 #     . "$MT_SRCDIR/tests/integration/lib.sh"
 #     . "$MT_SRCDIR/tests/bench/hvlib.sh"
