@@ -25,6 +25,11 @@
 #   hv_warm PORT             sessions until Postfix answers at once
 #   hv_kv FILE KEY           value of KEY= on the last "summary" line
 #   hv_median N...           the median of the numbers
+#   hv_baseline CONFIG       the harvest scenarios' legitimate sender alone
+#   hv_attack CONFIG SOURCE STRATEGY
+#                            one attack run, again if a daemon died
+#                            (the scenario defines start_config,
+#                            stop_config, clean_probe and attack_once)
 # Nothing here is specific to one scenario; no figure is asserted.
 
 HV_HARVEST=${MT_BUILDDIR:-.}/tests/bench/harvest
@@ -173,4 +178,30 @@ hv_median() {
 		END { if (NR == 0) { print "nan"; exit }
 			if (NR % 2) print v[(NR + 1) / 2]
 			else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# hv_baseline CONFIG: the legitimate sender alone (scenarios 4 and 5: they
+# define start_config, stop_config, clean_probe, RAW, ROWS and BASE_SECS).
+hv_baseline() {
+	local out=$RAW/baseline-$1.txt
+	start_config "$1"
+	clean_probe "$BASE_SECS" "$out"
+	wait "$CLEAN_PID"
+	stop_config
+	printf 'base\t%s\t-\t-\t%s\t%s\t%s\t%s\n' "$1" "$(hv_kv "$out" rcpt_p50)" \
+		"$(hv_kv "$out" rcpt_p99)" "$(hv_kv "$out" session_p99)" "$(hv_kv "$out" bad)" >>"$ROWS"
+	mt_say "baseline $1: clean RCPT p50 $(hv_kv "$out" rcpt_p50) s, p99 $(hv_kv "$out" rcpt_p99) s, $(hv_kv "$out" bad) not 250"
+}
+
+# hv_attack CONFIG SOURCE STRATEGY: attack_once, with the legitimate
+# sender alongside; run again (twice at most) if a daemon died meanwhile:
+# on a machine shared with other test suites, a stale PID of theirs killed
+# at their exit can be one of ours by then (an attack's process churn
+# recycles PIDs).  attack_once returns 1 and sets DIED_RC then.
+hv_attack() {
+	local try
+	for try in 1 2 3; do
+		attack_once "$@" && return 0
+		mt_say "$1 from $2, $3: a daemon died during run $try (exit status $DIED_RC); not counted"
+	done
 }

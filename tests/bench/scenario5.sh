@@ -223,29 +223,8 @@ redis_scores() {
 		return {n, tostring(m)}' 0 "${REDIS_PREFIX}score:*" | paste -sd '\t'
 }
 
-# baseline CONFIG: the legitimate sender alone.
-baseline() {
-	local out=$RAW/baseline-$1.txt
-	start_config "$1"
-	clean_probe "$BASE_SECS" "$out"
-	wait "$CLEAN_PID"
-	stop_config
-	printf 'base\t%s\t-\t-\t%s\t%s\t%s\t%s\n' "$1" "$(hv_kv "$out" rcpt_p50)" \
-		"$(hv_kv "$out" rcpt_p99)" "$(hv_kv "$out" session_p99)" "$(hv_kv "$out" bad)" >>"$ROWS"
-	mt_say "baseline $1: clean RCPT p50 $(hv_kv "$out" rcpt_p50) s, p99 $(hv_kv "$out" rcpt_p99) s, $(hv_kv "$out" bad) not 250"
-}
-
-# attack CONFIG SOURCE STRATEGY: one run, the legitimate sender alongside;
-# run again (twice at most) if a daemon died meanwhile (see scenario 4: on
-# a shared machine a stale PID killed by another suite can be ours by then).
-attack() {
-	local try
-	for try in 1 2 3; do
-		attack_once "$@" && return 0
-		mt_say "$1 from $2, $3: a daemon died during run $try (exit status $DIED_RC); not counted"
-	done
-}
-
+# attack_once CONFIG SOURCE STRATEGY: one run, the legitimate sender
+# alongside; 1 with DIED_RC set if a daemon died (hv_attack runs it again).
 attack_once() {
 	local cfg=$1 src=$2 strat=$3 from n0 n1 out clean secs=$S5_DURATION i fig rs
 	case $src in one) from=127.2.0.1 ;; net) from=127.1.1.0/24 ;; esac
@@ -287,10 +266,10 @@ attack_once() {
 	mt_say "$cfg from $src, $strat: yield $(hv_kv "$out" yield)/s (tp $(hv_kv "$out" tp), fp $(hv_kv "$out" fp)), probes $(hv_kv "$out" probes), connections $(target_kv "$out" 1 connections)+$(target_kv "$out" 2 connections), queries $((n1 - n0)); clean p99 $(hv_kv "$clean" rcpt_p99) s, $(hv_kv "$clean" bad) not 250"
 }
 
-for cfg in $S5_CONFIGS; do baseline "$cfg"; done
+for cfg in $S5_CONFIGS; do hv_baseline "$cfg"; done
 for cfg in $S5_CONFIGS; do
 	for src in $S5_SOURCES; do
-		for strat in $S5_STRATEGIES; do attack "$cfg" "$src" "$strat"; done
+		for strat in $S5_STRATEGIES; do hv_attack "$cfg" "$src" "$strat"; done
 	done
 done
 cp "$ROWS" "$RAW/rows.tsv"
