@@ -201,32 +201,43 @@ fleet_prefetch(struct conn_ctx *cc)
 
 /*
  * fleet_view - before a decision, raise the local table to the shared
- * score of nv: the answer to what this session sent, and for a network
- * with a score a fresh read unless that answer came from the read at
- * connect. Each wait is bounded by --redis-timeout; while Redis is down,
- * none.
+ * scores: the answers to what this session sent, and for a network with
+ * a score a fresh read unless that answer came from the read at connect.
+ * The reads of both networks go out before either is waited for, so a
+ * decision waits one round trip at most, bounded by --redis-timeout;
+ * while Redis is down, none.
  */
 static void
-fleet_view(struct netview *nv, int exempt)
+fleet_view(struct conn_ctx *cc, int exempt)
 {
-	struct fleet_req *r;
+	struct fleet_req *r[NETS] = { NULL };
+	struct netview *nv;
 	double v;
-	int ok, fresh;
+	int i, ok, fresh;
 
-	if (nv->pending) {
-		ok = !exempt && fleet_wait(milter_fleet, nv->pending, &v) == 0;
-		fresh = nv->pending_fresh;
-		fleet_release(nv->pending);
-		nv->pending = NULL;
-		if (fresh || !ok)
-			return;		/* up to date, or Redis in trouble */
+	for (i = 0; i < NETS; i++) {
+		nv = &cc->nets[i];
+		if (nv->key[0] == '\0')
+			continue;
+		if (nv->pending) {
+			ok = !exempt &&
+			    fleet_wait(milter_fleet, nv->pending, &v) == 0;
+			fresh = nv->pending_fresh;
+			fleet_release(nv->pending);
+			nv->pending = NULL;
+			if (fresh || !ok)
+				continue;	/* up to date, or Redis in trouble */
+		}
+		if (exempt || score_get(milter_scores, nv->key, util_now(),
+		    NULL) < FLEET_READ_MIN)
+			continue;	/* a clean client waits for nothing */
+		r[i] = fleet_read(milter_fleet, nv->key);
 	}
-	if (exempt || score_get(milter_scores, nv->key, util_now(), NULL) <
-	    FLEET_READ_MIN)
-		return;			/* a clean client waits for nothing */
-	if ((r = fleet_read(milter_fleet, nv->key)) != NULL) {
-		fleet_wait(milter_fleet, r, &v);
-		fleet_release(r);
+	for (i = 0; i < NETS; i++) {
+		if (r[i] == NULL)
+			continue;
+		fleet_wait(milter_fleet, r[i], &v);
+		fleet_release(r[i]);
 	}
 }
 
@@ -275,9 +286,8 @@ session(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	net_keys(cc, cfg);
 	if (milter_scores == NULL)
 		return;
-	for (nv = cc->nets; nv < cc->nets + NETS; nv++)
-		if (nv->key[0] && milter_fleet)
-			fleet_view(nv, s->authenticated || s->trusted);
+	if (milter_fleet)
+		fleet_view(cc, s->authenticated || s->trusted);
 	nv = &cc->nets[NET_CLIENT];
 	if (nv->key[0])
 		s->score = score_get(milter_scores, nv->key, util_now(),
