@@ -270,13 +270,32 @@ mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * net_scores - the scores of the client's network and of the wide one,
+ * decayed to now, and the client network's sleepers, into s
+ */
+static void
+net_scores(struct conn_ctx *cc, struct judge_session *s)
+{
+	const char *net = cc->nets[NET_CLIENT].key;
+	const char *wide = cc->nets[NET_WIDE].key;
+
+	if (milter_scores == NULL)
+		return;
+	if (net[0])
+		s->score = score_get(milter_scores, net, util_now(),
+		    &s->asleep_net);
+	if (wide[0])
+		s->wide_score = score_get(milter_scores, wide, util_now(),
+		    NULL);
+}
+
 /* session - what the policy needs to know of this session now */
 static void
 session(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     const char **authp, struct judge_session *s)
 {
 	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
-	struct netview *nv;
 
 	memset(s, 0, sizeof(*s));
 	*authp = auth && *auth ? auth : NULL;
@@ -284,18 +303,9 @@ session(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	s->trusted = cc->addr.family && config_is_trusted(cfg, &cc->addr);
 	s->unknowns = cc->unknowns;
 	net_keys(cc, cfg);
-	if (milter_scores == NULL)
-		return;
-	if (milter_fleet)
+	if (milter_scores && milter_fleet)
 		fleet_view(cc, s->authenticated || s->trusted);
-	nv = &cc->nets[NET_CLIENT];
-	if (nv->key[0])
-		s->score = score_get(milter_scores, nv->key, util_now(),
-		    &s->asleep_net);
-	nv = &cc->nets[NET_WIDE];
-	if (nv->key[0])
-		s->wide_score = score_get(milter_scores, nv->key, util_now(),
-		    NULL);
+	net_scores(cc, s);
 	s->asleep_total = tarpit_sleepers();
 }
 
@@ -371,18 +381,11 @@ awake(const struct config *cfg, struct conn_ctx *cc,
     const struct judge_session *before, struct judge_result *res)
 {
 	struct judge_session s = *before;
-	const char *net = cc->nets[NET_CLIENT].key;
-	const char *wide = cc->nets[NET_WIDE].key;
 
-	if (milter_scores == NULL)
-		return;
 	s.unknowns = cc->unknowns;
-	if (net[0])
-		s.score = res->score = score_get(milter_scores, net,
-		    util_now(), NULL);
-	if (wide[0])
-		s.wide_score = res->wide_score = score_get(milter_scores,
-		    wide, util_now(), NULL);
+	net_scores(cc, &s);
+	res->score = s.score;
+	res->wide_score = s.wide_score;
 	judge_awake(cfg, &s, res);
 }
 
