@@ -39,16 +39,32 @@
  *
  *	Past the cap on sessions asleep in one network, a checked
  *	recipient gets 421 (or 451) at once, whatever it is, so the answer
- *	tells nothing either. Past the cap on all sleepers, the same for a
- *	suspect client; a client under no suspicion gets its answer
- *	without the delay (its answers are no secret yet: a valid one
- *	comes at once anyway), so a distributed attack that fills the
- *	tarpit does not shut out everyone else.
+ *	tells nothing either. Past the cap on all sleepers, the same for
+ *	every client that is not known to be good: a valid recipient too,
+ *	or a harvester with many addresses would read "at once" as "valid"
+ *	exactly while it fills the tarpit.
+ *
+ *	Known-good clients (their network delivered mail lately, with
+ *	valid recipients, under no suspicion) keep the rules above as a
+ *	single client would: their wide network's score is not theirs, no
+ *	cap refuses them, and an unknown recipient past the total cap gets
+ *	its 550 without the delay.
+ *
+ *	Attack mode (many unknown recipients across all networks, or a
+ *	full tarpit: the caller detects it) turns every answer to a client
+ *	that is not known-good into one "451 4.7.1 try again later",
+ *	whatever the directory said: a botnet whose every session comes
+ *	from a fresh address learns nothing, and a real MTA retries. A
+ *	retry of the same recipient after the greylisting time, with a
+ *	place in the attack budget (the caller holds both in "passed"), is
+ *	answered as outside attack mode: what every client that is not
+ *	known-good learns per second is bounded by the budget.
  */
 #include "autoconfig.h"
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "policy.h"
 
@@ -99,7 +115,8 @@ static double
 probes(const struct policy_config *cfg, const struct policy_input *in)
 {
 	double s = floor(in->score + 0.5);
-	double w = floor(in->wide_score * cfg->wide_weight + 0.5);
+	double w = in->good ? 0 :
+	    floor(in->wide_score * cfg->wide_weight + 0.5);
 
 	if (w > s)
 		s = w;
@@ -113,6 +130,27 @@ suspect(const struct policy_config *cfg, const struct policy_input *in)
 	return cfg->suspect_score > 0 && probes(cfg, in) >= cfg->suspect_score;
 }
 
+/* policy_suspect - is the client suspect: delayed on every answer */
+int
+policy_suspect(const struct policy_config *cfg, const struct policy_input *in)
+{
+	return !exempt(in) && suspect(cfg, in);
+}
+
+/* policy_greylisted - answered "try again later" for attack mode */
+int
+policy_greylisted(const struct decision *d)
+{
+	return strcmp(d->reason, "attack") == 0;
+}
+
+/* policy_hidden - an answer that tells nothing of the recipient */
+int
+policy_hidden(const struct decision *d)
+{
+	return policy_greylisted(d) || strcmp(d->reason, "tarpit-full") == 0;
+}
+
 /* schedule - the delay for the next unknown recipient of this client */
 static double
 schedule(const struct policy_config *cfg, const struct policy_input *in)
@@ -123,6 +161,21 @@ schedule(const struct policy_config *cfg, const struct policy_input *in)
 		return 0;
 	d = cfg->delay * pow(cfg->factor > 1 ? cfg->factor : 1, n);
 	return d < cfg->delay_max || cfg->delay_max <= 0 ? d : cfg->delay_max;
+}
+
+/*
+ * greylist - attack mode's one answer: for every checked recipient
+ * (what the directory said, or could not say) of a client that is not
+ * exempt, not known-good and not let through by a retry; never for one
+ * Postfix rejected itself (it ignores our answer: the tarpit is all
+ * there is)
+ */
+static int
+greylist(const struct policy_input *in)
+{
+	return in->attack && !exempt(in) && !in->good && !in->passed &&
+	    !in->mta_rejected && (in->cls == RCPT_EXISTS ||
+	    in->cls == RCPT_UNKNOWN || in->cls == RCPT_LOOKUP_FAILED);
 }
 
 /* policy_capped - the immediate answer past a tarpit cap */
@@ -178,9 +231,9 @@ policy_before_lookup(const struct policy_config *cfg,
 		set(out, ACTION_DISCONNECT, "421", "4.7.0", "harvest");
 		return 1;
 	}
-	if ((cfg->cap_total && in->asleep_total >= cfg->cap_total &&
-	    suspect(cfg, in)) ||
-	    (cfg->cap_net && in->asleep_net >= cfg->cap_net)) {
+	if (!in->good && ((cfg->cap_total &&
+	    in->asleep_total >= cfg->cap_total) ||
+	    (cfg->cap_net && in->asleep_net >= cfg->cap_net))) {
 		policy_capped(cfg, out);
 		return 1;
 	}
@@ -193,6 +246,10 @@ policy_decide(const struct policy_config *cfg, const struct policy_input *in,
     struct decision *out)
 {
 	set(out, ACTION_ACCEPT, "250", NULL, "exists");
+	if (greylist(in)) {
+		set(out, ACTION_TEMPFAIL, "451", "4.7.1", "attack");
+		return;
+	}
 	switch (in->cls) {
 	case RCPT_EXISTS:
 		break;
@@ -214,7 +271,7 @@ policy_decide(const struct policy_config *cfg, const struct policy_input *in,
 		if (in->unknowns < cfg->allowance && !suspect(cfg, in))
 			return;
 		out->delay = schedule(cfg, in);
-		out->full_nodelay = !suspect(cfg, in);
+		out->full_nodelay = in->good && !suspect(cfg, in);
 		return;
 	case RCPT_BAD_SYNTAX:
 		set(out, ACTION_REJECT, "501", "5.1.3", "bad-address");

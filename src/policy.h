@@ -54,6 +54,10 @@ struct policy_input {
 	unsigned	asleep_total;	/* sessions asleep now */
 	unsigned	asleep_net;	/* ... of this client network */
 	int		mta_rejected;	/* Postfix rejected it; ignores us */
+	int		good;		/* known-good: delivered mail lately */
+	int		attack;		/* attack mode is on */
+	int		passed;		/* retried after a greylisting, and a
+					   place in the attack budget held */
 };
 
 struct decision {
@@ -96,6 +100,26 @@ void policy_full(const struct policy_config *cfg, struct decision *out);
  */
 int policy_awake(const struct policy_config *cfg,
     const struct policy_input *in, struct decision *out);
+
+/*
+ * policy_suspect - is the client suspect: delayed on every answer (and
+ * so not one that earns a good record)
+ */
+int policy_suspect(const struct policy_config *cfg,
+    const struct policy_input *in);
+
+/*
+ * policy_greylisted - did the decision answer only "try again later"
+ * because of attack mode (a retry of the same recipient may pass)
+ */
+int policy_greylisted(const struct decision *d);
+
+/*
+ * policy_hidden - is the answer one that tells nothing of the recipient
+ * (attack mode's, or a cap's): the client's score must not move on it,
+ * or a later answer would tell
+ */
+int policy_hidden(const struct decision *d);
 
 /* policy_action_name - "accept", "reject", "tempfail" or "disconnect" */
 const char *policy_action_name(enum policy_action a);

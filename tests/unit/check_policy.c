@@ -15,9 +15,10 @@
  *	the allowance, suspect clients (every answer delayed alike), the
  *	harvest 421 (never for a recipient Postfix rejected itself),
  *	exempt sessions, and policy_before_lookup() with the tarpit caps
- *	(the cap on all sleepers only for suspect clients). The wide
- *	network's weighted score, the answer when the tarpit is full, and
- *	the harvest 421 for a sleeper whose network reached it meanwhile.
+ *	(the cap on all sleepers for every client not known-good). The wide
+ *	network's weighted score, the answer when the tarpit is full, known-
+ *	good clients, attack mode's one answer, and the harvest 421 for a
+ *	sleeper whose network reached it meanwhile.
  */
 #include "autoconfig.h"
 
@@ -965,7 +966,7 @@ START_TEST(test_before_lookup)
 		  LOOKUP },
 		{ "harvest before caps", 0, 0, 0, 5, 0, 5, 1, 1, 1, 5, 5,
 		  1, HARV },
-		/* total cap: suspect clients only (suspect_score 1 here) */
+		/* total cap: every client not known-good, suspect or not */
 		{ "total below cap", 0, 0, 0, 1, 0, 0, 10, 0, 0, 9, 0,
 		  LOOKUP },
 		{ "total at cap", 0, 0, 0, 1, 0, 0, 10, 0, 0, 10, 0,
@@ -977,9 +978,9 @@ START_TEST(test_before_lookup)
 		{ "total at cap, suspect by unknowns", 0, 0, 0, 0, 1, 0, 10, 0,
 		  0, 10, 0, 1, FULL421 },
 		{ "total at cap, not suspect", 0, 0, 0, 0, 0, 0, 10, 0, 0, 10,
-		  0, LOOKUP },
+		  0, 1, FULL421 },
 		{ "total over cap, score 0.49 rounds to 0", 0, 0, 0, 0.49, 0, 0,
-		  10, 0, 0, 11, 0, LOOKUP },
+		  10, 0, 0, 11, 0, 1, FULL421 },
 		{ "total cap off", 0, 0, 0, 1, 0, 0, 0, 0, 0, 100000, 100000,
 		  LOOKUP },
 		/* per-network cap */
@@ -1110,9 +1111,10 @@ START_TEST(test_wide)
 END_TEST
 
 /*
- * A full tarpit: a client under no suspicion gets its unknown's 550
- * without the delay; a suspect one (by its own score or its network's)
- * the cap's answer, whatever the recipient.
+ * A full tarpit (the delay found every place taken): a known-good
+ * client under no suspicion gets its unknown's 550 without the delay;
+ * every other client the cap's answer, whatever the recipient, so that
+ * "at once" never means "valid" while the tarpit is full.
  */
 START_TEST(test_full)
 {
@@ -1128,19 +1130,29 @@ START_TEST(test_full)
 	cfg.wide_weight = 0.5;
 	in.cls = RCPT_UNKNOWN;
 	in.score = 3;
+	in.good = 1;
 	policy_decide(&cfg, &in, &d);
 	ck_assert(d.full_nodelay && near(d.delay, 20));
 	policy_full(&cfg, &d);
-	check_decision("full, not suspect", &d, ACTION_REJECT, "550", "5.1.1",
-	    0, "unknown-busy");
+	check_decision("full, good, not suspect", &d, ACTION_REJECT, "550",
+	    "5.1.1", 0, "unknown-busy");
 
+	in.good = 0;
+	policy_decide(&cfg, &in, &d);
+	ck_assert(!d.full_nodelay && near(d.delay, 20));
+	policy_full(&cfg, &d);
+	check_decision("full, new, not suspect", &d, ACTION_DISCONNECT, "421",
+	    "4.7.0", 0, "tarpit-full");
+
+	in.good = 1;
 	in.score = 5;
 	policy_decide(&cfg, &in, &d);
 	ck_assert(!d.full_nodelay);
 	policy_full(&cfg, &d);
-	check_decision("full, suspect", &d, ACTION_DISCONNECT, "421", "4.7.0",
-	    0, "tarpit-full");
+	check_decision("full, good but suspect", &d, ACTION_DISCONNECT, "421",
+	    "4.7.0", 0, "tarpit-full");
 
+	in.good = 0;
 	in.score = 0;
 	in.wide_score = 10;
 	policy_decide(&cfg, &in, &d);
@@ -1157,6 +1169,200 @@ START_TEST(test_full)
 	policy_full(&cfg, &d);
 	check_decision("full, suspect, exists", &d, ACTION_TEMPFAIL, "451",
 	    "4.7.1", 0, "tarpit-full");
+}
+END_TEST
+
+/*
+ * Known-good clients: the wide network's score is not theirs, no cap
+ * refuses them; their own score still counts as anyone's.
+ */
+START_TEST(test_good)
+{
+	static const struct {
+		const char	*what;
+		int		good;
+		double		score, wide;
+		unsigned	atot, anet;
+		enum rcpt_class	cls;
+		int		before;
+		enum policy_action action;
+		double		delay;
+		const char	*reason;
+	} rows[] = {
+		{ "new, harvesting /24", 0, 0, 49, 0, 0, RCPT_EXISTS, 1,
+		  ACTION_DISCONNECT, 0, "harvest" },
+		{ "good, harvesting /24", 1, 0, 49, 0, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 0, "exists" },
+		{ "good, suspect /24, unknown", 1, 0, 20, 0, 0, RCPT_UNKNOWN,
+		  0, ACTION_REJECT, 20, "unknown" },
+		{ "new, tarpit full", 0, 0, 0, 50, 0, RCPT_EXISTS, 1,
+		  ACTION_DISCONNECT, 0, "tarpit-full" },
+		{ "good, tarpit full", 1, 0, 0, 50, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 0, "exists" },
+		{ "new, network's places taken", 0, 0, 0, 10, 10, RCPT_EXISTS,
+		  1, ACTION_DISCONNECT, 0, "tarpit-full" },
+		{ "good, network's places taken", 1, 0, 0, 10, 10,
+		  RCPT_EXISTS, 0, ACTION_ACCEPT, 0, "exists" },
+		{ "good, own score suspect", 1, 5, 0, 0, 0, RCPT_EXISTS, 0,
+		  ACTION_ACCEPT, 20, "exists" },
+		{ "good, own score at harvest", 1, 25, 0, 0, 0, RCPT_EXISTS, 1,
+		  ACTION_DISCONNECT, 0, "harvest" },
+	};
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < NROWS(rows); i++) {
+		memset(&cfg, 0, sizeof(cfg));
+		memset(&in, 0, sizeof(in));
+		cfg.delay = 20;
+		cfg.factor = 1;
+		cfg.suspect_score = 5;
+		cfg.harvest_score = 25;
+		cfg.wide_weight = 0.5;
+		cfg.cap_total = 50;
+		cfg.cap_net = 10;
+		in.cls = rows[i].cls;
+		in.good = rows[i].good;
+		in.score = rows[i].score;
+		in.wide_score = rows[i].wide;
+		in.asleep_total = rows[i].atot;
+		in.asleep_net = rows[i].anet;
+		memset(&d, 0x5a, sizeof(d));
+		ret = policy_before_lookup(&cfg, &in, &d);
+		ck_assert_msg(ret == rows[i].before, "%s: before_lookup %d",
+		    rows[i].what, ret);
+		if (!ret)
+			policy_decide(&cfg, &in, &d);
+		ck_assert_msg(d.action == rows[i].action && near(d.delay,
+		    rows[i].delay) && strcmp(d.reason, rows[i].reason) == 0,
+		    "%s: %s %g %s", rows[i].what, policy_action_name(d.action),
+		    d.delay, d.reason);
+	}
+}
+END_TEST
+
+/*
+ * Attack mode: one answer, 451 4.7.1 at once, for every checked
+ * recipient of a client that is not known-good, whatever the directory
+ * said; unchecked recipients, exempt and known-good clients, a retry
+ * let through, and a recipient Postfix rejected itself as outside it.
+ */
+START_TEST(test_attack)
+{
+	static const struct {
+		const char	*what;
+		enum rcpt_class	cls;
+		int		good, passed, auth, mta_rejected;
+		double		score;
+		enum policy_action action;
+		const char	*rcode;
+		double		delay;
+		const char	*reason;
+	} rows[] = {
+		{ "new, exists", RCPT_EXISTS, 0, 0, 0, 0, 0,
+		  ACTION_TEMPFAIL, "451", 0, "attack" },
+		{ "new, unknown", RCPT_UNKNOWN, 0, 0, 0, 0, 0,
+		  ACTION_TEMPFAIL, "451", 0, "attack" },
+		{ "new, lookup failed", RCPT_LOOKUP_FAILED, 0, 0, 0, 0, 0,
+		  ACTION_TEMPFAIL, "451", 0, "attack" },
+		{ "new and suspect, exists", RCPT_EXISTS, 0, 0, 0, 0, 6,
+		  ACTION_TEMPFAIL, "451", 0, "attack" },
+		{ "new, postmaster", RCPT_POSTMASTER, 0, 0, 0, 0, 0,
+		  ACTION_ACCEPT, "250", 0, "postmaster" },
+		{ "new, non-local", RCPT_NONLOCAL, 0, 0, 0, 0, 0,
+		  ACTION_ACCEPT, "250", 0, "non-local" },
+		{ "new, bad syntax", RCPT_BAD_SYNTAX, 0, 0, 0, 0, 0,
+		  ACTION_REJECT, "501", 0, "bad-address" },
+		{ "good, exists", RCPT_EXISTS, 1, 0, 0, 0, 0,
+		  ACTION_ACCEPT, "250", 0, "exists" },
+		{ "good, unknown", RCPT_UNKNOWN, 1, 0, 0, 0, 0,
+		  ACTION_REJECT, "550", 20, "unknown" },
+		{ "passed, exists", RCPT_EXISTS, 0, 1, 0, 0, 0,
+		  ACTION_ACCEPT, "250", 0, "exists" },
+		{ "passed, unknown", RCPT_UNKNOWN, 0, 1, 0, 0, 0,
+		  ACTION_REJECT, "550", 20, "unknown" },
+		{ "authenticated, unknown", RCPT_UNKNOWN, 0, 0, 1, 0, 0,
+		  ACTION_REJECT, "550", 0, "unknown" },
+		{ "Postfix rejected it", RCPT_UNKNOWN, 0, 0, 0, 1, 0,
+		  ACTION_REJECT, "550", 20, "unknown" },
+	};
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision d;
+	size_t i;
+
+	for (i = 0; i < NROWS(rows); i++) {
+		memset(&cfg, 0, sizeof(cfg));
+		memset(&in, 0, sizeof(in));
+		cfg.delay = 20;
+		cfg.factor = 1;
+		cfg.suspect_score = 5;
+		cfg.harvest_score = 25;
+		cfg.exempt_check = 1;
+		in.attack = 1;
+		in.cls = rows[i].cls;
+		in.good = rows[i].good;
+		in.passed = rows[i].passed;
+		in.authenticated = rows[i].auth;
+		in.mta_rejected = rows[i].mta_rejected;
+		in.score = rows[i].score;
+		memset(&d, 0x5a, sizeof(d));
+		ck_assert_int_eq(policy_before_lookup(&cfg, &in, &d), 0);
+		policy_decide(&cfg, &in, &d);
+		ck_assert_msg(d.action == rows[i].action &&
+		    strcmp(d.rcode, rows[i].rcode) == 0 &&
+		    near(d.delay, rows[i].delay) &&
+		    strcmp(d.reason, rows[i].reason) == 0,
+		    "%s: %s %s %g %s", rows[i].what,
+		    policy_action_name(d.action), d.rcode, d.delay, d.reason);
+		if (strcmp(rows[i].reason, "attack") == 0)
+			ck_assert_msg(d.xcode && strcmp(d.xcode, "4.7.1") == 0 &&
+			    policy_greylisted(&d) && policy_hidden(&d),
+			    "%s: xcode", rows[i].what);
+		else
+			ck_assert_msg(!policy_greylisted(&d), "%s: greylisted",
+			    rows[i].what);
+	}
+}
+END_TEST
+
+/*
+ * A full-tarpit check and attack mode alike: for a client that is not
+ * known-good, valid and unknown recipients get one and the same answer.
+ */
+START_TEST(test_one_answer)
+{
+	struct policy_config cfg;
+	struct policy_input in;
+	struct decision a, b;
+	int mode;
+
+	for (mode = 0; mode < 2; mode++) {
+		memset(&cfg, 0, sizeof(cfg));
+		memset(&in, 0, sizeof(in));
+		cfg.delay = 20;
+		cfg.factor = 1;
+		cfg.suspect_score = 5;
+		cfg.harvest_score = 25;
+		cfg.cap_total = 50;
+		in.asleep_total = mode == 0 ? 50 : 0;
+		in.attack = mode == 1;
+		in.cls = RCPT_EXISTS;
+		if (!policy_before_lookup(&cfg, &in, &a))
+			policy_decide(&cfg, &in, &a);
+		in.cls = RCPT_UNKNOWN;
+		if (!policy_before_lookup(&cfg, &in, &b))
+			policy_decide(&cfg, &in, &b);
+		ck_assert_msg(a.action == b.action &&
+		    strcmp(a.rcode, b.rcode) == 0 &&
+		    strcmp(a.xcode, b.xcode) == 0 && a.delay == b.delay &&
+		    strcmp(a.reason, b.reason) == 0 && a.delay == 0 &&
+		    a.action != ACTION_ACCEPT, "mode %d: %s/%s against %s/%s",
+		    mode, a.rcode, a.reason, b.rcode, b.reason);
+	}
 }
 END_TEST
 
@@ -1293,6 +1499,9 @@ policy_suite(void)
 	tcase_add_test(tc, test_capped);
 	tcase_add_test(tc, test_wide);
 	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_good);
+	tcase_add_test(tc, test_attack);
+	tcase_add_test(tc, test_one_answer);
 	tcase_add_test(tc, test_awake);
 	tcase_add_test(tc, test_action_name_disconnect);
 	suite_add_tcase(s, tc);
