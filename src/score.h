@@ -47,7 +47,7 @@ int score_sleep_enter(struct score_table *t, const char *key, unsigned cap,
 /* score_sleep_leave - one sleeper of key woke up */
 void score_sleep_leave(struct score_table *t, const char *key);
 
-/* score_age - seconds since key's entry was made, at now; -1 if there is none */
+/* score_age - seconds since key's entry was made, at now; -1 if none */
 double score_age(struct score_table *t, const char *key, double now);
 
 /*
