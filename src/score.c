@@ -14,6 +14,9 @@
  *	With shared scores (fleet.c) the table also takes what Redis says:
  *	score_raise() never lowers a score, so a Redis that lost its data
  *	cannot undo what this host has counted.
+ *
+ *	Each entry also keeps when it was made (born), which an update does
+ *	not move; an entry evicted and made again is born again.
  */
 #include "autoconfig.h"
 
@@ -31,6 +34,7 @@ struct sentry {
 	uint64_t	hash;
 	double		score;
 	double		stamp;			/* when score was right */
+	double		born;			/* when the entry was made */
 	unsigned	asleep;
 	char		key[];
 };
@@ -152,7 +156,7 @@ get_or_make(struct score_table *t, const char *key, double now)
 		return NULL;
 	memcpy(e->key, key, len + 1);
 	e->hash = h;
-	e->stamp = now;
+	e->stamp = e->born = now;
 	e->next = t->buckets[h & (t->nbuckets - 1)];
 	t->buckets[h & (t->nbuckets - 1)] = e;
 	t->count++;
@@ -255,6 +259,42 @@ score_sleep_leave(struct score_table *t, const char *key)
 	if ((e = find(t, key, hash(key))) != NULL && e->asleep > 0)
 		e->asleep--;
 	pthread_mutex_unlock(&t->mu);
+}
+
+/* score_age - seconds since key's entry was made, at now; -1 if none */
+double
+score_age(struct score_table *t, const char *key, double now)
+{
+	struct sentry *e;
+	double age = -1;
+
+	pthread_mutex_lock(&t->mu);
+	if ((e = find(t, key, hash(key))) != NULL)
+		age = now > e->born ? now - e->born : 0;
+	pthread_mutex_unlock(&t->mu);
+	return age;
+}
+
+/* score_each - fn for every entry not negligible at now, newest first */
+void
+score_each(struct score_table *t, double now,
+    void (*fn)(void *arg, const char *key, double score), void *arg)
+{
+	struct sentry *e;
+	double s;
+
+	pthread_mutex_lock(&t->mu);
+	for (e = t->newest; e; e = e->older)
+		if ((s = decayed(t, e, now)) >= SCORE_NEGLIGIBLE)
+			fn(arg, e->key, s);
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* score_half_life - the table's half-life (1 if score_new got none) */
+double
+score_half_life(const struct score_table *t)
+{
+	return t->half_life;
 }
 
 /* score_count - entries in the table */

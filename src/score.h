@@ -9,11 +9,16 @@
  *	half-life. The table is bounded: past max_entries the entry updated
  *	longest ago goes, unless a session of that network is asleep in the
  *	tarpit. The clock is passed in, so tests need no sleeping.
+ *	score_each() and score_age() let a caller save the table and tell
+ *	how long a network has been known.
  */
 #ifndef MT_SCORE_H
 #define MT_SCORE_H
 
 #include <stddef.h>
+
+/* Scores below this are as good as gone: score_each() skips them. */
+#define SCORE_NEGLIGIBLE	0.01
 
 struct score_table;
 
@@ -41,6 +46,20 @@ int score_sleep_enter(struct score_table *t, const char *key, unsigned cap,
 
 /* score_sleep_leave - one sleeper of key woke up */
 void score_sleep_leave(struct score_table *t, const char *key);
+
+/* score_age - seconds since key's entry was made, at now; -1 if none */
+double score_age(struct score_table *t, const char *key, double now);
+
+/*
+ * score_each - call fn for every entry, with its score decayed to now,
+ * newest first; under the table's lock, so fn must not use the table
+ * (entries below SCORE_NEGLIGIBLE are skipped)
+ */
+void score_each(struct score_table *t, double now,
+    void (*fn)(void *arg, const char *key, double score), void *arg);
+
+/* score_half_life - the table's half-life */
+double score_half_life(const struct score_table *t);
 
 /* score_count - entries in the table */
 size_t score_count(struct score_table *t);

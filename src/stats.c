@@ -374,30 +374,6 @@ stats_format_prometheus(const struct stats_snapshot *s, FILE *out)
 	return 0;
 }
 
-/* sync_dir - best effort: make the rename in path's directory durable */
-static void
-sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
-
-	if (slash == NULL)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
-		return;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 /*
  * stats_write_file - snapshot into path atomically; 0 ok, -1 errno set
  *
@@ -437,7 +413,7 @@ stats_write_file(const char *path)
 	if (rc != 0 || rename(tmp, path) == -1)
 		goto fail_unlink;
 	free(tmp);
-	sync_dir(path);
+	util_sync_dir(path);
 	return 0;
 
 fail_unlink:

@@ -35,6 +35,9 @@ size_t util_strlcpy(char *dst, const char *src, size_t size);
  */
 void util_log_escape(const char *in, char *out, size_t outlen, int keep_space);
 
+/* util_sync_dir - best effort: make a rename in path's directory durable */
+void util_sync_dir(const char *path);
+
 /* util_lower - ASCII lower-case in place */
 void util_lower(char *s);
 

@@ -8,7 +8,9 @@
  *	sleeps. Scores accumulate and halve every half-life; the table stays
  *	within max_entries by evicting the entry updated longest ago, but
  *	never one with a session asleep; sleepers respect their cap. Adds
- *	from many threads to one key must sum exactly. Clean under valgrind
+ *	from many threads to one key must sum exactly. An entry's age counts
+ *	from when it was made, not updated; score_each() visits entries
+ *	newest first with decayed scores. Clean under valgrind
  *	with CK_FORK=no.
  */
 #include "autoconfig.h"
@@ -436,6 +438,157 @@ START_TEST(test_sleep_keeps_score)
 }
 END_TEST
 
+/* ------------------------------------------------------------ age, each */
+
+START_TEST(test_age)
+{
+	struct score_table *t = score_new(16, 60);
+
+	ck_assert(score_age(t, "a", 100) == -1);
+	score_add(t, "a", 1, 100);
+	ck_assert(score_age(t, "a", 100) == 0);
+	ck_assert(score_age(t, "a", 160) == 60);
+	/* an update does not make it younger */
+	score_add(t, "a", 1, 150);
+	score_raise(t, "a", 50, 170);
+	ck_assert(score_age(t, "a", 200) == 100);
+	/* a read makes no entry; other keys are their own age */
+	ck_assert(score_age(t, "b", 200) == -1);
+	score_raise(t, "b", 2, 180);
+	ck_assert(score_age(t, "b", 200) == 20);
+	ck_assert_int_eq(score_sleep_enter(t, "c", 0, 190.5), 1);
+	ck_assert(score_age(t, "c", 200) == 9.5);
+	/* a clock that went back gives 0, never a negative age */
+	ck_assert(score_age(t, "a", 50) == 0);
+	/* score_raise to nothing makes no entry */
+	score_raise(t, "d", 0, 200);
+	ck_assert(score_age(t, "d", 200) == -1);
+	score_free(t);
+}
+END_TEST
+
+/* an entry evicted and made again is born again */
+START_TEST(test_age_reborn)
+{
+	struct score_table *t = score_new(2, 60);
+
+	score_add(t, "a", 1, 10);
+	score_add(t, "b", 1, 20);
+	score_add(t, "c", 1, 30);	/* evicts a */
+	ck_assert(score_age(t, "a", 40) == -1);
+	score_add(t, "a", 1, 40);	/* evicts b */
+	ck_assert(score_age(t, "a", 45) == 5);
+	ck_assert(score_age(t, "b", 45) == -1);
+	ck_assert(score_age(t, "c", 45) == 15);
+	score_free(t);
+}
+END_TEST
+
+#define EACH_MAX	8
+
+struct seen {
+	int		n;
+	char		key[EACH_MAX][32];
+	double		score[EACH_MAX];
+};
+
+/* collect - score_each callback: note key and score */
+static void
+collect(void *arg, const char *key, double score)
+{
+	struct seen *s = arg;
+
+	ck_assert_int_lt(s->n, EACH_MAX);
+	snprintf(s->key[s->n], sizeof(s->key[0]), "%s", key);
+	s->score[s->n++] = score;
+}
+
+START_TEST(test_each)
+{
+	struct score_table *t = score_new(16, 60);
+	struct seen s;
+
+	memset(&s, 0, sizeof(s));
+	score_each(t, 100, collect, &s);
+	ck_assert_int_eq(s.n, 0);
+
+	score_add(t, "a", 8, 100);
+	score_add(t, "b", 4, 130);
+	score_add(t, "c", 2, 160);
+	score_each(t, 160, collect, &s);
+	ck_assert_int_eq(s.n, 3);
+	/* newest first, each decayed to now */
+	ck_assert_str_eq(s.key[0], "c");
+	ck_assert(s.score[0] == 2);
+	ck_assert_str_eq(s.key[1], "b");
+	ck_assert_near(s.score[1], 4 / sqrt(2));
+	ck_assert_str_eq(s.key[2], "a");
+	ck_assert(s.score[2] == 4);
+
+	/* an update makes an entry the newest; a read does not */
+	score_add(t, "a", 0, 220);
+	(void)score_get(t, "b", 220, NULL);
+	memset(&s, 0, sizeof(s));
+	score_each(t, 220, collect, &s);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_str_eq(s.key[0], "a");
+	ck_assert(s.score[0] == 2);
+	ck_assert_str_eq(s.key[1], "c");
+	ck_assert(s.score[1] == 1);
+	ck_assert_str_eq(s.key[2], "b");
+	ck_assert_near(s.score[2], sqrt(2));	/* 4 * 2^-1.5 */
+	/* score_each changes nothing */
+	ck_assert(score_get(t, "c", 220, NULL) == 1);
+	ck_assert_uint_eq(score_count(t), 3);
+	score_free(t);
+}
+END_TEST
+
+/* entries decayed below SCORE_NEGLIGIBLE, or never scored, are skipped */
+START_TEST(test_each_skips_negligible)
+{
+	struct score_table *t = score_new(16, 10);
+	struct seen s;
+
+	memset(&s, 0, sizeof(s));
+	score_add(t, "old", 1, 0);		/* 1/128 at 70: below 0.01 */
+	score_add(t, "edge", 0.04, 50);		/* 0.01 at 70: kept */
+	score_add(t, "tiny", 0.005, 70);
+	ck_assert_int_eq(score_sleep_enter(t, "sleeper", 0, 70), 1);
+	score_add(t, "new", 3, 70);
+	score_each(t, 70, collect, &s);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_str_eq(s.key[0], "new");
+	ck_assert(s.score[0] == 3);
+	ck_assert_str_eq(s.key[1], "edge");
+	ck_assert(s.score[1] == 0.01);
+	/* skipped, not dropped */
+	ck_assert_uint_eq(score_count(t), 5);
+	score_free(t);
+}
+END_TEST
+
+START_TEST(test_half_life)
+{
+	struct score_table *t = score_new(16, 60);
+
+	ck_assert(score_half_life(t) == 60);
+	score_add(t, "a", 1, 1);
+	ck_assert(score_half_life(t) == 60);
+	score_free(t);
+	t = score_new(16, 0.5);
+	ck_assert(score_half_life(t) == 0.5);
+	score_free(t);
+	/* none given: the 1 s the table uses */
+	t = score_new(16, 0);
+	ck_assert(score_half_life(t) == 1);
+	score_free(t);
+	t = score_new(16, -5);
+	ck_assert(score_half_life(t) == 1);
+	score_free(t);
+}
+END_TEST
+
 /* ---------------------------------------------------------- concurrency */
 
 struct worker {
@@ -583,6 +736,14 @@ score_suite(void)
 	tcase_add_test(tc, test_sleep_no_cap);
 	tcase_add_test(tc, test_sleep_leave_floor);
 	tcase_add_test(tc, test_sleep_keeps_score);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("age_each");
+	tcase_add_test(tc, test_age);
+	tcase_add_test(tc, test_age_reborn);
+	tcase_add_test(tc, test_each);
+	tcase_add_test(tc, test_each_skips_negligible);
+	tcase_add_test(tc, test_half_life);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");
