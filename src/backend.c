@@ -11,11 +11,29 @@
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "backend.h"
 #include "cache.h"
 #include "directory_file.h"
 #include "directory_ldap.h"
+
+/* backend_open_traps - --trap-file as a directory; ops NULL if none */
+int
+backend_open_traps(struct directory *traps, const struct config *cfg,
+    char *err, size_t errlen)
+{
+	char why[512];
+
+	memset(traps, 0, sizeof(*traps));
+	if (cfg->trap_file == NULL)
+		return 0;
+	if (directory_file_open(traps, cfg->trap_file, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "--trap-file: %s", why);
+		return -1;
+	}
+	return 0;
+}
 
 /* backend_open - the backend the flags name; on success err describes it */
 int

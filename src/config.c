@@ -125,6 +125,25 @@ static const char usage_text[] =
 "      --require-auth-local-sender  550 5.7.1 for a local sender in an\n"
 "                             anonymous, untrusted session\n"
 "      --tarpit-rejected      also tarpit recipients Postfix rejected\n"
+"      --trap-file FILE       trap addresses, one per line (or @domain):\n"
+"                             one probe makes the client suspect at once\n"
+"Known-good clients and attack mode:\n"
+"      --good-messages N      messages delivered that make a network\n"
+"                             known-good, 0-1000 (default 1; 0 off)\n"
+"      --good-half-life SECS  a good record halves this often, 3600-\n"
+"                             31536000 (default 604800: a week)\n"
+"      --attack-score N       unknown recipients (all clients not known-\n"
+"                             good, decayed over a minute) that start\n"
+"                             attack mode, 0-1000000 (default 20; 0 off)\n"
+"      --attack-hold SECS     attack mode ends after this long quiet,\n"
+"                             0-86400 (default 600)\n"
+"      --attack-budget N      greylisted retries answered per minute in\n"
+"                             attack mode, 0-10000 (default 6)\n"
+"      --greylist-time SECS   a retry counts after this long, 0-86400\n"
+"                             (default 60)\n"
+"      --state-file FILE      keep scores and good records across restarts\n"
+"      --state-interval SECS  write the state file this often, 10-86400\n"
+"                             (default 300)\n"
 "      --dry-run              log every decision, enforce none\n"
 "Shared scores (several MX hosts):\n"
 "      --redis URL            keep client scores in Redis, shared by every\n"
@@ -188,6 +207,13 @@ config_init(struct config *cfg)
 	cfg->wide_weight = 0.5;
 	cfg->half_life = 1800;
 	cfg->score_table_size = 65536;
+	cfg->good_messages = 1;
+	cfg->good_half_life = CONFIG_DEFAULT_GOOD_HALF_LIFE;
+	cfg->attack_score = CONFIG_DEFAULT_ATTACK_SCORE;
+	cfg->attack_hold = CONFIG_DEFAULT_ATTACK_HOLD;
+	cfg->attack_budget = CONFIG_DEFAULT_ATTACK_BUDGET;
+	cfg->greylist_time = CONFIG_DEFAULT_GREYLIST_TIME;
+	cfg->state_interval = CONFIG_DEFAULT_STATE_INTERVAL;
 	cfg->redis_timeout = FLEET_DEFAULT_TIMEOUT;
 	cfg->redis_prefix = strdup(FLEET_DEFAULT_PREFIX);
 }
@@ -611,6 +637,8 @@ config_free(struct config *cfg)
 	free(cfg->tls_cacertdir);
 	free(cfg->sasl_mech);
 	free(cfg->users_file);
+	free(cfg->trap_file);
+	free(cfg->state_file);
 	free(cfg->config_file);
 	free(cfg->query);
 	free(cfg->query_client);

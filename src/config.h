@@ -32,6 +32,12 @@
 #define CONFIG_DEFAULT_CACHE_SIZE	100000
 #define CONFIG_KEEPALIVE_EVERY	10.0	/* progress at least this often */
 #define CONFIG_KEEPALIVE_CEILING 240.0	/* default escalation ceiling then */
+#define CONFIG_DEFAULT_GOOD_HALF_LIFE 604800.0	/* a week */
+#define CONFIG_DEFAULT_ATTACK_SCORE 20.0
+#define CONFIG_DEFAULT_ATTACK_HOLD 600.0
+#define CONFIG_DEFAULT_ATTACK_BUDGET 6.0
+#define CONFIG_DEFAULT_GREYLIST_TIME 60.0
+#define CONFIG_DEFAULT_STATE_INTERVAL 300.0
 
 enum config_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
 
@@ -112,6 +118,16 @@ struct config {
 	int		require_auth_local_sender;
 	int		keepalive;
 	int		tarpit_rejected;
+	/* known-good clients, attack mode, traps, the state file */
+	double		good_messages;	/* 0: no client is known-good */
+	double		good_half_life;
+	double		attack_score;	/* 0: no attack mode */
+	double		attack_hold;
+	double		attack_budget;	/* retries let through per minute */
+	double		greylist_time;
+	char		*trap_file;
+	char		*state_file;
+	double		state_interval;
 	/* shared scores (fleet.c) */
 	char		*redis_url;	/* NULL: scores stay in this process */
 	char		*redis_password_file;

@@ -68,6 +68,15 @@ const struct option flags_long[] = {
 	{ "keepalive", no_argument, NULL, OPT_KEEPALIVE },
 	{ "tarpit-rejected", no_argument, NULL, OPT_TARPIT_REJECTED },
 	{ "thread-stack", required_argument, NULL, OPT_THREAD_STACK },
+	{ "good-messages", required_argument, NULL, OPT_GOOD_MESSAGES },
+	{ "good-half-life", required_argument, NULL, OPT_GOOD_HALF_LIFE },
+	{ "attack-score", required_argument, NULL, OPT_ATTACK_SCORE },
+	{ "attack-hold", required_argument, NULL, OPT_ATTACK_HOLD },
+	{ "attack-budget", required_argument, NULL, OPT_ATTACK_BUDGET },
+	{ "greylist-time", required_argument, NULL, OPT_GREYLIST_TIME },
+	{ "trap-file", required_argument, NULL, OPT_TRAP_FILE },
+	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+	{ "state-interval", required_argument, NULL, OPT_STATE_INTERVAL },
 	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "redis-password-file", required_argument, NULL,
 	    OPT_REDIS_PASSWORD_FILE },
@@ -617,6 +626,36 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 		return 0;
 	case OPT_REDIS:
 		return set_redis(cfg, arg, flag, err);
+	case OPT_GOOD_MESSAGES:
+		return number(flag, arg, "", 0, 1000, &cfg->good_messages, err);
+	case OPT_GOOD_HALF_LIFE:
+		return number(flag, arg, " of seconds", 3600, 31536000,
+		    &cfg->good_half_life, err);
+	case OPT_ATTACK_SCORE:
+		return number(flag, arg, "", 0, 1000000, &cfg->attack_score,
+		    err);
+	case OPT_ATTACK_HOLD:
+		return number(flag, arg, " of seconds", 0, 86400,
+		    &cfg->attack_hold, err);
+	case OPT_ATTACK_BUDGET:
+		return number(flag, arg, "", 0, 10000, &cfg->attack_budget,
+		    err);
+	case OPT_GREYLIST_TIME:
+		return number(flag, arg, " of seconds", 0, 86400,
+		    &cfg->greylist_time, err);
+	case OPT_STATE_INTERVAL:
+		return number(flag, arg, " of seconds", 10, 86400,
+		    &cfg->state_interval, err);
+	case OPT_TRAP_FILE:
+	case OPT_STATE_FILE:
+		if (arg[0] != '/') {
+			fprintf(err, PROG ": %s: \"%s\" is not an absolute path\n",
+			    flag, arg);
+			return -1;
+		}
+		flags_replace(c == OPT_TRAP_FILE ? &cfg->trap_file :
+		    &cfg->state_file, arg);
+		return 0;
 	case OPT_REDIS_PASSWORD_FILE:
 		flags_replace(&cfg->redis_password_file, arg);
 		return 0;

@@ -61,6 +61,7 @@ struct fleet_req {
 	unsigned	refs;		/* atomic: caller and I/O thread */
 	enum req_state	state;		/* guarded by the fleet's mutex */
 	int		ok, noscript;	/* the I/O thread's */
+	enum fleet_kind	kind;
 	double		delta, floor;
 	double		value;		/* written before state is DONE */
 	double		deadline;	/* util_now() seconds */
@@ -86,9 +87,9 @@ struct fleet {
 	struct fleet_url url;
 	char		*password;
 	char		*prefix;
-	double		timeout, half_life;
+	double		timeout, half_life[FLEET_KINDS];
 	char		shown[300];
-	struct score_table *local;
+	struct score_table *local[FLEET_KINDS];
 };
 
 static const char fleet_lua[] =
@@ -134,11 +135,15 @@ fleet_backoff(unsigned streak)
 	return d < FLEET_BACKOFF_MAX ? d : FLEET_BACKOFF_MAX;
 }
 
-/* fleet_key - prefix + "score:" + net into buf; -1 if it does not fit */
+/* fleet_key - prefix + kind + ":" + net into buf; -1 if it does not fit */
 int
-fleet_key(const char *prefix, const char *net, char *buf, size_t len)
+fleet_key(const char *prefix, enum fleet_kind kind, const char *net,
+    char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%sscore:%s", prefix, net);
+	static const char *const names[FLEET_KINDS] = {
+		"score", "good", "attack"
+	};
+	int n = snprintf(buf, len, "%s%s:%s", prefix, names[kind], net);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
@@ -260,9 +265,9 @@ static void
 script_argv(const struct fleet *f, const struct fleet_req *r, int eval,
     const char **argv, char *key, char nums[3][32])
 {
-	if (fleet_key(f->prefix, r->net, key, FLEET_KEY_MAX) < 0)
+	if (fleet_key(f->prefix, r->kind, r->net, key, FLEET_KEY_MAX) < 0)
 		key[0] = '\0';	/* made sure of in submit() */
-	snprintf(nums[0], sizeof(nums[0]), "%.17g", f->half_life);
+	snprintf(nums[0], sizeof(nums[0]), "%.17g", f->half_life[r->kind]);
 	snprintf(nums[1], sizeof(nums[1]), "%.17g", r->delta);
 	snprintf(nums[2], sizeof(nums[2]), "%.17g", r->floor);
 	argv[0] = eval ? "EVAL" : "EVALSHA";
@@ -439,8 +444,8 @@ serve_batch(struct fleet *f)
 		rc = run_again(f, batch, why, sizeof(why));
 	now = util_now();
 	for (r = batch; r; r = r->next)
-		if (r->ok)	/* before DONE: a waiter then reads the table */
-			score_raise(f->local, r->net, r->value, now);
+		if (r->ok && f->local[r->kind])	/* before DONE: a waiter */
+			score_raise(f->local[r->kind], r->net, r->value, now);
 	if (rc < 0) {
 		if (f->rc)
 			redisFree(f->rc);
@@ -530,11 +535,15 @@ settings(struct fleet *f, const struct fleet_opts *o)
 {
 	const struct fleet_url *u = o->url;
 	const char *pw = o->password ? o->password : u->password;
+	int k;
 
 	f->url.port = u->port;
 	f->url.db = u->db;
 	f->timeout = o->timeout > 0 ? o->timeout : FLEET_DEFAULT_TIMEOUT;
-	f->half_life = o->half_life > 0 ? o->half_life : 1;
+	for (k = 0; k < FLEET_KINDS; k++) {
+		f->half_life[k] = o->half_life[k] > 0 ? o->half_life[k] : 1;
+		f->local[k] = o->local[k];
+	}
 	fleet_url_show(u, f->shown, sizeof(f->shown));
 	if ((u->host && (f->url.host = strdup(u->host)) == NULL) ||
 	    (u->path && (f->url.path = strdup(u->path)) == NULL) ||
@@ -560,7 +569,7 @@ unsettle(struct fleet *f)
 
 /* fleet_start - connect (bounded) and start the I/O thread; NULL: no memory */
 struct fleet *
-fleet_start(const struct fleet_opts *o, struct score_table *local)
+fleet_start(const struct fleet_opts *o)
 {
 	struct fleet *f = calloc(1, sizeof(*f));
 	pthread_condattr_t attr;
@@ -572,7 +581,6 @@ fleet_start(const struct fleet_opts *o, struct score_table *local)
 		free(f);
 		return NULL;
 	}
-	f->local = local;
 	f->tail = &f->head;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_condattr_init(&attr);
@@ -639,18 +647,20 @@ fleet_free(struct fleet *f)
 
 /* submit - queue a request; NULL if Redis is down (use the local table) */
 static struct fleet_req *
-submit(struct fleet *f, const char *net, double delta, double floor)
+submit(struct fleet *f, enum fleet_kind kind, const char *net, double delta,
+    double floor)
 {
 	size_t len = strlen(net);
 	struct fleet_req *r;
 	char key[FLEET_KEY_MAX];
 
-	if (f == NULL || fleet_key(f->prefix, net, key, sizeof(key)) < 0)
+	if (f == NULL || fleet_key(f->prefix, kind, net, key, sizeof(key)) < 0)
 		return NULL;
 	if ((r = calloc(1, sizeof(*r) + len + 1)) == NULL)
 		return NULL;
 	memcpy(r->net, net, len + 1);
 	r->refs = 2;
+	r->kind = kind;
 	r->delta = delta;
 	r->floor = floor > 0 ? floor : 0;
 	r->deadline = util_now() + f->timeout;
@@ -671,16 +681,17 @@ submit(struct fleet *f, const char *net, double delta, double floor)
 
 /* fleet_read - ask for net's shared score; NULL if Redis is down */
 struct fleet_req *
-fleet_read(struct fleet *f, const char *net)
+fleet_read(struct fleet *f, enum fleet_kind kind, const char *net)
 {
-	return submit(f, net, 0, 0);
+	return submit(f, kind, net, 0, 0);
 }
 
 /* fleet_add - add delta to net's shared score, raised to floor first */
 struct fleet_req *
-fleet_add(struct fleet *f, const char *net, double delta, double floor)
+fleet_add(struct fleet *f, enum fleet_kind kind, const char *net,
+    double delta, double floor)
 {
-	return delta > 0 ? submit(f, net, delta, floor) : NULL;
+	return delta > 0 ? submit(f, kind, net, delta, floor) : NULL;
 }
 
 /* fleet_wait - wait for r until its deadline; 0 if Redis answered */
@@ -710,20 +721,6 @@ void
 fleet_release(struct fleet_req *r)
 {
 	req_unref(r);
-}
-
-/* fleet_is_up - is the connection up right now */
-int
-fleet_is_up(struct fleet *f)
-{
-	int up;
-
-	if (f == NULL)
-		return 0;
-	pthread_mutex_lock(&f->mu);
-	up = f->up && !f->stopping;
-	pthread_mutex_unlock(&f->mu);
-	return up;
 }
 
 /* server_version - "redis_version" from INFO server, into buf */

@@ -35,12 +35,21 @@ struct fleet;
 struct fleet_req;
 struct score_table;
 
+/* What is shared: each kind a local table with its own half-life. */
+enum fleet_kind {
+	FLEET_SCORE,		/* client networks' scores: <prefix>score:NET */
+	FLEET_GOOD,		/* good records: <prefix>good:NET */
+	FLEET_ATTACK,		/* unknowns seen by every host: <prefix>attack:all */
+	FLEET_KINDS
+};
+
 struct fleet_opts {
 	const struct fleet_url *url;
 	const char	*password;	/* NULL: the URL's, if any */
 	const char	*prefix;	/* key prefix, e.g. "mt:" */
 	double		timeout;	/* connect, and one round trip */
-	double		half_life;	/* --score-half-life */
+	struct score_table *local[FLEET_KINDS];	/* raised to each answer */
+	double		half_life[FLEET_KINDS];
 };
 
 /*
@@ -48,8 +57,7 @@ struct fleet_opts {
  * thread; the local table is raised to every score Redis returns.
  * Redis being down is no error: it is retried. NULL if out of memory.
  */
-struct fleet *fleet_start(const struct fleet_opts *o,
-    struct score_table *local);
+struct fleet *fleet_start(const struct fleet_opts *o);
 
 /* fleet_stop - stop the thread and close the connection (at exit) */
 void fleet_stop(struct fleet *f);
@@ -57,15 +65,16 @@ void fleet_stop(struct fleet *f);
 /* fleet_free - stop, and free f once no thread can use it (tests) */
 void fleet_free(struct fleet *f);
 
-/* fleet_read - ask for net's shared score; NULL if Redis is down */
-struct fleet_req *fleet_read(struct fleet *f, const char *net);
+/* fleet_read - ask for net's shared value; NULL if Redis is down */
+struct fleet_req *fleet_read(struct fleet *f, enum fleet_kind kind,
+    const char *net);
 
 /*
  * fleet_add - add delta to net's shared score, which is first raised to
  * floor (this host's own view before the add); NULL if Redis is down
  */
-struct fleet_req *fleet_add(struct fleet *f, const char *net, double delta,
-    double floor);
+struct fleet_req *fleet_add(struct fleet *f, enum fleet_kind kind,
+    const char *net, double delta, double floor);
 
 /*
  * fleet_wait - wait for r until its deadline; 0 and *score set if Redis
@@ -76,9 +85,6 @@ int fleet_wait(struct fleet *f, struct fleet_req *r, double *score);
 /* fleet_release - the caller is done with r (NULL is fine) */
 void fleet_release(struct fleet_req *r);
 
-/* fleet_is_up - is the connection up right now */
-int fleet_is_up(struct fleet *f);
-
 /*
  * fleet_probe - for -n: connect, authenticate, select, load the script
  * and read a score once; 0 ok, -1 failed; what happened in msg
@@ -88,8 +94,12 @@ int fleet_probe(const struct fleet_opts *o, char *msg, size_t len);
 /* fleet_backoff - seconds before reconnect attempt number streak (1, 2..) */
 double fleet_backoff(unsigned streak);
 
-/* fleet_key - prefix + "score:" + net into buf; -1 if it does not fit */
-int fleet_key(const char *prefix, const char *net, char *buf, size_t len);
+/*
+ * fleet_key - prefix + the kind's name ("score", "good", "attack") + ":"
+ * + net into buf; -1 if it does not fit
+ */
+int fleet_key(const char *prefix, enum fleet_kind kind, const char *net,
+    char *buf, size_t len);
 
 /* fleet_script - the Lua script that reads and adds (for the tests) */
 const char *fleet_script(void);

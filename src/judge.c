@@ -60,6 +60,8 @@ reply_text(const struct config *cfg, const struct judge_result *out)
 		    " again later";
 	if (strcmp(r, "tarpit-full") == 0)
 		return "Too busy; try again later";
+	if (strcmp(r, "attack") == 0)
+		return "Try again later";
 	if (strcmp(r, "sender-unknown") == 0)
 		return "Sender address rejected: User unknown";
 	if (strcmp(r, "sender-needs-auth") == 0)
@@ -166,6 +168,41 @@ policy_in(const struct judge_session *s, struct policy_input *in)
 	in->asleep_total = s->asleep_total;
 	in->asleep_net = s->asleep_net;
 	in->mta_rejected = s->mta_rejected;
+	in->good = s->good;
+	in->attack = s->attack;
+	in->passed = s->passed;
+}
+
+/* judge_suspect - is the session's client suspect now */
+int
+judge_suspect(const struct config *cfg, const struct judge_session *s)
+{
+	struct policy_config pc;
+	struct policy_input in;
+
+	judge_policy(cfg, &pc);
+	policy_in(s, &in);
+	return policy_suspect(&pc, &in);
+}
+
+/*
+ * is_trap - is a (or its form without "+tag") listed in --trap-file:
+ * an address that never existed, which only a harvester asks for
+ */
+static int
+is_trap(const struct config *cfg, struct directory *traps,
+    const struct addr *a)
+{
+	struct addr alts[DIR_ALTS_MAX];
+	struct dir_query q;
+	size_t n = 1;
+
+	if (traps == NULL)
+		return 0;
+	alts[0] = *a;
+	if (addr_strip_extension(a, cfg->delimiters, &alts[1]))
+		n = 2;
+	return directory_lookup(traps, alts, n, &q) == DIR_FOUND;
 }
 
 /* judge_recipient - judge rcpt for a session; never fails */
@@ -195,6 +232,9 @@ judge_recipient(const struct config *cfg, struct directory *dir,
 		out->cls = RCPT_UNKNOWN;	/* not looked up: no telling */
 		build_reply(cfg, a.full, out);
 		return;
+	} else if (is_trap(cfg, s->traps, &a)) {
+		in.cls = RCPT_UNKNOWN;	/* never existed: no lookup */
+		out->trap = 1;
 	} else {
 		in.cls = lookup(cfg, dir, &a, out);
 	}

@@ -28,6 +28,7 @@ struct judge_result {
 	const char	*cache;		/* how the cache answered, or "-" */
 	double		score;		/* client network's score after it */
 	double		wide_score;	/* ... the wide network's */
+	int		trap;		/* a trap address (--trap-file) */
 	char		filter[1024];	/* what the directory was asked */
 	char		error[512];	/* directory or syntax problem */
 	char		reply[JUDGE_REPLY_MAX];	/* text for smfi_setreply */
@@ -43,6 +44,10 @@ struct judge_session {
 	unsigned	asleep_total;	/* sessions asleep in the tarpit */
 	unsigned	asleep_net;	/* ... of the client's network */
 	int		mta_rejected;	/* Postfix rejected it already */
+	int		good;		/* the client is known-good */
+	int		attack;		/* attack mode is on */
+	int		passed;		/* a greylisted retry let through */
+	struct directory *traps;	/* --trap-file, or NULL */
 };
 
 /* judge_recipient - judge rcpt for a session; never fails */
@@ -60,6 +65,9 @@ void judge_sender(const struct config *cfg, struct directory *dir,
  */
 void judge_awake(const struct config *cfg, const struct judge_session *s,
     struct judge_result *out);
+
+/* judge_suspect - is the session's client suspect now */
+int judge_suspect(const struct config *cfg, const struct judge_session *s);
 
 /* judge_policy - the policy settings of cfg */
 void judge_policy(const struct config *cfg, struct policy_config *pc);

@@ -31,15 +31,14 @@
 #include <libmilter/mfapi.h>
 
 #include "backend.h"
+#include "clients.h"
 #include "config.h"
 #include "daemon.h"
-#include "fleet.h"
 #include "fleet_url.h"
 #include "log.h"
 #include "milter.h"
 #include "query.h"
 #include "runtime.h"
-#include "score.h"
 #include "stats.h"
 #include "tarpit.h"
 #include "util.h"
@@ -93,6 +92,28 @@ stats_file_thread(void *arg)
 		if (tarpit_stopping())
 			return NULL;
 	}
+}
+
+/*
+ * clients_thread - once a second, with the options in force: attack
+ * mode's end and the state file (clients_tick)
+ */
+static void *
+clients_thread(void *arg)
+{
+	struct clients *cs = arg;
+	struct runtime *rt;
+	int i;
+
+	while (!tarpit_stopping()) {
+		for (i = 0; i < 5 && !tarpit_stopping(); i++)
+			usleep(200000);
+		if ((rt = runtime_acquire()) == NULL)
+			continue;
+		clients_tick(cs, &rt->cfg);
+		runtime_release(rt);
+	}
+	return NULL;
 }
 
 /* stats_start - SIGUSR1 handling and the statistics file writer */
@@ -235,33 +256,6 @@ start_line(const struct config *cfg, const char *redis)
 		    redis ? redis : "");
 }
 
-/*
- * share_start - the shared-score client for --redis (NULL without it);
- * 0 ok, -1 out of memory
- */
-static int
-share_start(const struct config *cfg, struct score_table *scores,
-    struct fleet **fleet)
-{
-	struct fleet_opts o = { 0 };
-	struct fleet_url u;
-	char why[512];
-
-	*fleet = NULL;
-	if (cfg->redis_url == NULL)
-		return 0;
-	if (fleet_url_parse(cfg->redis_url, &u, why, sizeof(why)) < 0)
-		return -1;	/* checked by the flags already */
-	o.url = &u;
-	o.password = cfg->redis_password;
-	o.prefix = cfg->redis_prefix;
-	o.timeout = cfg->redis_timeout;
-	o.half_life = cfg->half_life;
-	*fleet = fleet_start(&o, scores);
-	fleet_url_free(&u);
-	return *fleet ? 0 : -1;
-}
-
 /* thread_probe - a thread that does nothing, to see that one can start */
 static void *
 thread_probe(void *arg)
@@ -322,6 +316,8 @@ fail(struct runtime *rt, int status, const char *msg)
 		fprintf(stderr, "milter-tarpit: %s\n", msg);
 	if (rt->dir.ops)
 		directory_close(&rt->dir);
+	if (rt->traps.ops)
+		directory_close(&rt->traps);
 	config_free(&rt->cfg);
 	free(rt);
 	return status;
@@ -332,9 +328,9 @@ static int
 serve(struct runtime *rt, int argc, char **argv)
 {
 	static struct config fixed;	/* process options, for the threads */
-	struct score_table *scores;
+	struct clients *clients;
 	struct config *cfg = &rt->cfg;
-	struct fleet *fleet;
+	pthread_t tick;
 	sigset_t usr1;		/* the signals threads wait for */
 	char err[512], redis[300];
 	double until;
@@ -350,10 +346,11 @@ serve(struct runtime *rt, int argc, char **argv)
 	/* Read as root, like the bind password: a restart reads it again. */
 	if (config_load_redis_password(cfg, stderr) < 0)
 		return fail(rt, EX_CONFIG, NULL);
-	if ((scores = score_new((size_t)cfg->score_table_size,
-	    cfg->half_life)) == NULL)
-		return fail(rt, EX_OSERR, "out of memory for the client table");
-	if (milter_register(scores, cfg->tarpit_rejected) < 0)
+	if ((clients = clients_new(cfg)) == NULL)
+		return fail(rt, EX_OSERR, "out of memory for the client tables");
+	if (backend_open_traps(&rt->traps, cfg, err, sizeof(err)) < 0)
+		return fail(rt, EX_CONFIG, err);
+	if (milter_register(clients, cfg->tarpit_rejected) < 0)
 		return fail(rt, EX_SOFTWARE, "smfi_register failed");
 	if (daemon_socket_prepare(cfg->socket, err, sizeof(err)) < 0)
 		return fail(rt, EX_UNAVAILABLE, err);
@@ -401,12 +398,14 @@ serve(struct runtime *rt, int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	thread_stack(cfg->thread_stack_kb);
 	stats_start(&fixed);
-	if (share_start(cfg, scores, &fleet) < 0) {
+	if (clients_share(clients, cfg) < 0) {
 		log_err("out of memory for the Redis client");
 		return fail(rt, EX_OSERR, "out of memory for the Redis client");
 	}
-	milter_share(fleet);
+	clients_load(clients, cfg);
 	runtime_start(rt, argc, argv);	/* from here on, cfg may be swapped */
+	if (pthread_create(&tick, NULL, clients_thread, clients) == 0)
+		pthread_detach(tick);
 
 	rc = smfi_main();
 	if (rc != MI_SUCCESS)
@@ -421,7 +420,9 @@ serve(struct runtime *rt, int argc, char **argv)
 	while (milter_busy() > 0 && util_now() < until)
 		usleep(20000);
 	usleep(100000);		/* the last replies leave libmilter's threads */
-	fleet_stop(fleet);	/* sessions still running use the local table */
+	rt = runtime_acquire();
+	clients_stop(clients, &rt->cfg);	/* state file; Redis stops */
+	runtime_release(rt);
 	log_info("stopping signal=%s", stop_signal == SIGTERM ? "TERM" :
 	    stop_signal == SIGINT ? "INT" : "none");
 	rt = runtime_acquire();

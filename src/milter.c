@@ -11,16 +11,9 @@
  *	held for the length of the lookup (the directory locks inside).
  *	The busy counter is the only other shared state; it is atomic.
  *
- *	With shared scores (--redis, fleet.c) a session asks Redis for its
- *	network's score when it connects, without waiting; the answer
- *	raises the local table, which every decision reads. Before a
- *	decision the session waits for that answer, bounded by
- *	--redis-timeout, and for a client with a score it reads again
- *	first, so another MX host's count since then is in. A clean client
- *	never waits on Redis beyond the first answer, which has normally
- *	arrived during the SMTP greeting. Each unknown recipient is added
- *	there as well as here. The wide network around the client (--ipv4-
- *	wide-prefix) is kept, and shared, the same way.
+ *	Everything known about clients (scores, good records, attack mode,
+ *	their sharing and the state file) is in clients.c: a session asks
+ *	it for a view before each decision and reports what happened.
  *
  *	We negotiate away every stage we do not use (HELO, headers, body),
  *	so Postfix does not send them. {auth_authen} arrives with MAIL FROM
@@ -37,46 +30,33 @@
 
 #include <libmilter/mfapi.h>
 
+#include "clients.h"
 #include "judge.h"
 #include "log.h"
 #include "milter.h"
-#include "cidr.h"
-#include "fleet.h"
 #include "runtime.h"
-#include "score.h"
 #include "stats.h"
 #include "tarpit.h"
 #include "util.h"
 
 #define SENDER_MAX 1024
 #define SHOW_MAX 520
-#define FLEET_READ_MIN 0.05	/* a local score from which Redis is read */
-
-#define NET_CLIENT 0	/* the client's network: score, sleepers */
-#define NET_WIDE 1	/* the wide network around it: score only */
-#define NETS 2
-
-struct netview {
-	char		key[INET6_ADDRSTRLEN + 8];	/* score key, or "" */
-	struct fleet_req *pending;	/* shared-score request, or NULL */
-	int		pending_fresh;	/* sent before this session decided */
-};
 
 struct conn_ctx {
 	char		client[INET6_ADDRSTRLEN + 1];
-	struct ipaddr	addr;		/* family 0 if not IP */
-	struct netview	nets[NETS];
+	struct client	*cl;		/* what clients.c keeps of it */
 	char		*sender;	/* as given at MAIL FROM, or NULL */
 	unsigned	unknowns;	/* unknown recipients this session */
+	unsigned	valid;		/* valid recipients, this message */
 };
 
-static struct score_table *milter_scores;	/* process-wide, locks inside */
-static struct fleet *milter_fleet;		/* shared scores, or NULL */
+static struct clients *milter_clients;	/* process-wide, locks inside */
 
 static void count_decision(const struct judge_result *res);
 static void log_decision(SMFICTX *ctx, const struct config *cfg,
     struct conn_ctx *cc, const char *auth, const char *rcpt,
-    const struct judge_result *res, double slept);
+    const struct judge_session *s, const struct judge_result *res,
+    double slept);
 static int milter_rcpt_rej;			/* --tarpit-rejected at start */
 
 static unsigned milter_running;		/* atomic */
@@ -154,98 +134,12 @@ mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
-/*
- * net_keys - the score keys of the client's network and of the wide one
- * around it ("" if that is no wider, or --wide-weight is 0)
- */
-static void
-net_keys(struct conn_ctx *cc, const struct config *cfg)
-{
-	int wide;
-
-	if (cc->nets[NET_CLIENT].key[0] || cc->addr.family == 0)
-		return;
-	cidr_key(&cc->addr, (int)cfg->prefix4, (int)cfg->prefix6,
-	    cc->nets[NET_CLIENT].key, sizeof(cc->nets[NET_CLIENT].key));
-	wide = cc->addr.family == 4 ? cfg->wide4 < cfg->prefix4 :
-	    cfg->wide6 < cfg->prefix6;
-	if (wide && cfg->wide_weight > 0)
-		cidr_key(&cc->addr, (int)cfg->wide4, (int)cfg->wide6,
-		    cc->nets[NET_WIDE].key, sizeof(cc->nets[NET_WIDE].key));
-}
-
-/*
- * fleet_prefetch - at connect: ask Redis for the networks' scores,
- * without waiting (trusted clients are never scored)
- */
-static void
-fleet_prefetch(struct conn_ctx *cc)
-{
-	struct runtime *rt = runtime_acquire();
-	struct netview *nv;
-
-	if (rt == NULL)
-		return;
-	if (!config_is_trusted(&rt->cfg, &cc->addr)) {
-		net_keys(cc, &rt->cfg);
-		for (nv = cc->nets; nv < cc->nets + NETS; nv++) {
-			if (nv->key[0] == '\0')
-				continue;
-			fleet_release(nv->pending);
-			nv->pending = fleet_read(milter_fleet, nv->key);
-			nv->pending_fresh = 1;
-		}
-	}
-	runtime_release(rt);
-}
-
-/*
- * fleet_view - before a decision, raise the local table to the shared
- * scores: the answers to what this session sent, and for a network with
- * a score a fresh read unless that answer came from the read at connect.
- * The reads of both networks go out before either is waited for, so a
- * decision waits one round trip at most, bounded by --redis-timeout;
- * while Redis is down, none.
- */
-static void
-fleet_view(struct conn_ctx *cc, int exempt)
-{
-	struct fleet_req *r[NETS] = { NULL };
-	struct netview *nv;
-	double v;
-	int i, ok, fresh;
-
-	for (i = 0; i < NETS; i++) {
-		nv = &cc->nets[i];
-		if (nv->key[0] == '\0')
-			continue;
-		if (nv->pending) {
-			ok = !exempt &&
-			    fleet_wait(milter_fleet, nv->pending, &v) == 0;
-			fresh = nv->pending_fresh;
-			fleet_release(nv->pending);
-			nv->pending = NULL;
-			if (fresh || !ok)
-				continue;	/* up to date, or Redis in trouble */
-		}
-		if (exempt || score_get(milter_scores, nv->key, util_now(),
-		    NULL) < FLEET_READ_MIN)
-			continue;	/* a clean client waits for nothing */
-		r[i] = fleet_read(milter_fleet, nv->key);
-	}
-	for (i = 0; i < NETS; i++) {
-		if (r[i] == NULL)
-			continue;
-		fleet_wait(milter_fleet, r[i], &v);
-		fleet_release(r[i]);
-	}
-}
-
 /* mt_connect - remember the client address */
 static sfsistat
 mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
 	struct conn_ctx *cc = conn_get(ctx);
+	struct runtime *rt;
 
 	(void)hostname;
 	if (cc == NULL)
@@ -262,51 +156,49 @@ mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		    cc->client, sizeof(cc->client));
 	else
 		util_strlcpy(cc->client, "local", sizeof(cc->client));
-	if (cidr_addr_parse(cc->client, &cc->addr) < 0)
-		cc->addr.family = 0;
+	if ((rt = runtime_acquire()) == NULL)
+		return SMFIS_TEMPFAIL;
+	clients_close(cc->cl);
+	cc->cl = clients_connect(milter_clients, &rt->cfg, cc->client);
+	runtime_release(rt);
 	log_debug("connect client=%s", cc->client);
-	if (milter_fleet && cc->addr.family)
-		fleet_prefetch(cc);
-	return SMFIS_CONTINUE;
+	return cc->cl ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
 }
 
-/*
- * net_scores - the scores of the client's network and of the wide one,
- * decayed to now, and the client network's sleepers, into s
- */
+/* view - the client's view into the session */
 static void
-net_scores(struct conn_ctx *cc, struct judge_session *s)
+view(const struct config *cfg, struct conn_ctx *cc, struct judge_session *s)
 {
-	const char *net = cc->nets[NET_CLIENT].key;
-	const char *wide = cc->nets[NET_WIDE].key;
+	struct client_view v;
 
-	if (milter_scores == NULL)
-		return;
-	if (net[0])
-		s->score = score_get(milter_scores, net, util_now(),
-		    &s->asleep_net);
-	if (wide[0])
-		s->wide_score = score_get(milter_scores, wide, util_now(),
-		    NULL);
+	clients_view(milter_clients, cc->cl, cfg,
+	    s->authenticated || s->trusted, s->asleep_total, &v);
+	s->score = v.score;
+	s->wide_score = v.wide_score;
+	s->asleep_net = v.asleep_net;
+	s->good = v.good;
+	s->attack = v.attack;
 }
 
 /* session - what the policy needs to know of this session now */
 static void
-session(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
+session(SMFICTX *ctx, struct runtime *rt, struct conn_ctx *cc,
     const char **authp, struct judge_session *s)
 {
 	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+	struct ipaddr a;
 
 	memset(s, 0, sizeof(*s));
 	*authp = auth && *auth ? auth : NULL;
 	s->authenticated = *authp != NULL;
-	s->trusted = cc->addr.family && config_is_trusted(cfg, &cc->addr);
+	s->trusted = cidr_addr_parse(cc->client, &a) == 0 &&
+	    config_is_trusted(&rt->cfg, &a);
 	s->unknowns = cc->unknowns;
-	net_keys(cc, cfg);
-	if (milter_scores && milter_fleet)
-		fleet_view(cc, s->authenticated || s->trusted);
-	net_scores(cc, s);
 	s->asleep_total = tarpit_sleepers();
+	s->traps = rt->traps.ops ? &rt->traps : NULL;
+	if (cc->cl == NULL)	/* no connect callback: a network unknown */
+		cc->cl = clients_connect(milter_clients, &rt->cfg, "");
+	view(&rt->cfg, cc, s);
 }
 
 /* progress - keep-alive: tell the MTA we are still working */
@@ -326,11 +218,10 @@ tarpit(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     double delay, double *slept)
 {
 	struct tarpit_opts o = { 0 };
-	const char *net = cc->nets[NET_CLIENT].key;
 	double s;
 
-	if (net[0] && milter_scores && !score_sleep_enter(milter_scores,
-	    net, (unsigned)cfg->max_sleepers_net, util_now()))
+	if (!clients_sleep_enter(milter_clients, cc->cl,
+	    (unsigned)cfg->max_sleepers_net))
 		return -1;
 	o.cap = (unsigned)cfg->max_sleepers;
 	if (cfg->keepalive) {
@@ -341,8 +232,7 @@ tarpit(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	stats_tarpit_enter();
 	s = tarpit_sleep(delay, &o);
 	stats_tarpit_leave(s < 0 ? 0 : s);
-	if (net[0] && milter_scores)
-		score_sleep_leave(milter_scores, net);
+	clients_sleep_leave(milter_clients, cc->cl);
 	if (s < 0)
 		return -2;
 	*slept = s;
@@ -383,10 +273,22 @@ awake(const struct config *cfg, struct conn_ctx *cc,
 	struct judge_session s = *before;
 
 	s.unknowns = cc->unknowns;
-	net_scores(cc, &s);
+	view(cfg, cc, &s);
 	res->score = s.score;
 	res->wide_score = s.wide_score;
 	judge_awake(cfg, &s, res);
+}
+
+/*
+ * counted - an unknown recipient that counts against the client: one
+ * the directory (or Postfix, or a trap) said does not exist, from a
+ * client that is not exempt
+ */
+static int
+counted(const struct judge_session *s, const struct judge_result *res)
+{
+	return res->cls == RCPT_UNKNOWN && (res->looked_up ||
+	    s->mta_rejected || res->trap) && !s->authenticated && !s->trusted;
 }
 
 /*
@@ -398,38 +300,22 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     const struct judge_session *s, struct judge_result *res)
 {
 	struct policy_config pc;
-	struct netview *nv = &cc->nets[NET_CLIENT];
-	double slept = 0, shared, v[NETS];
-	int i, full = 0;
+	double slept = 0;
+	int full = 0;
 
 	res->score = s->score;
 	res->wide_score = s->wide_score;
-	if (res->cls == RCPT_UNKNOWN && (res->looked_up || s->mta_rejected) &&
-	    !s->authenticated && !s->trusted) {
-		cc->unknowns++;
-		for (i = 0; i < NETS && milter_scores; i++) {
-			if (cc->nets[i].key[0] == '\0')
-				continue;
-			v[i] = score_add(milter_scores, cc->nets[i].key, 1,
-			    util_now());
-			if (milter_fleet) {
-				/* The floor: this host's count before. */
-				fleet_release(cc->nets[i].pending);
-				cc->nets[i].pending = fleet_add(milter_fleet,
-				    cc->nets[i].key, 1, v[i] - 1);
-				cc->nets[i].pending_fresh = 0;
-			}
-			*(i == NET_CLIENT ? &res->score : &res->wide_score) =
-			    v[i];
-		}
+	if (counted(s, res)) {
+		if (!policy_hidden(&res->decision))
+			cc->unknowns++;
+		clients_unknown(milter_clients, cc->cl, cfg, s->good,
+		    policy_hidden(&res->decision), res->trap, &res->score,
+		    &res->wide_score);
 	}
 	if (res->decision.delay > 0 && !cfg->dry_run &&
 	    (full = tarpit(ctx, cfg, cc, res->decision.delay, &slept)) < 0) {
 		judge_policy(cfg, &pc);
-		if (full == -2)
-			policy_full(&pc, &res->decision);
-		else
-			policy_capped(&pc, &res->decision);
+		policy_full(&pc, &res->decision);
 		if (res->decision.action == ACTION_DISCONNECT ||
 		    res->decision.action == ACTION_TEMPFAIL)
 			util_strlcpy(res->reply, "Too busy; try again later",
@@ -438,13 +324,7 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	if (full == 0 && slept > 0)
 		awake(cfg, cc, s, res);
 	/* The shared score after the add, for the log; in by now if slept. */
-	if (nv->pending && !nv->pending_fresh) {
-		if (fleet_wait(milter_fleet, nv->pending, &shared) == 0 &&
-		    shared > res->score)
-			res->score = shared;
-		fleet_release(nv->pending);
-		nv->pending = NULL;
-	}
+	res->score = clients_shared(milter_clients, cc->cl, res->score);
 	count_decision(res);
 	return slept;
 }
@@ -464,6 +344,7 @@ mt_envfrom(SMFICTX *ctx, char **argv)
 	if (cc == NULL)
 		return SMFIS_TEMPFAIL;
 	free(cc->sender);
+	cc->valid = 0;
 	cc->sender = argv && argv[0] ? strndup(argv[0], SENDER_MAX) : NULL;
 	if (cc->sender == NULL || (rt = runtime_acquire()) == NULL)
 		return SMFIS_CONTINUE;
@@ -473,7 +354,7 @@ mt_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_CONTINUE;
 	}
 	__atomic_add_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
-	session(ctx, &rt->cfg, cc, &auth, &s);
+	session(ctx, rt, cc, &auth, &s);
 	judge_sender(&rt->cfg, &rt->dir, cc->sender, &s, &res);
 	if (strcmp(res.decision.reason, "sender-ok") == 0) {
 		runtime_release(rt);
@@ -481,7 +362,7 @@ mt_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_CONTINUE;
 	}
 	slept = judge_and_wait(ctx, &rt->cfg, cc, &s, &res);
-	log_decision(ctx, &rt->cfg, cc, auth, NULL, &res, slept);
+	log_decision(ctx, &rt->cfg, cc, auth, NULL, &s, &res, slept);
 	rc = answer(ctx, &rt->cfg, &res);
 	runtime_release(rt);
 	__atomic_sub_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
@@ -491,8 +372,8 @@ mt_envfrom(SMFICTX *ctx, char **argv)
 /* log_decision - the one key=value line per recipient (or sender) */
 static void
 log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
-    const char *auth, const char *rcpt, const struct judge_result *res,
-    double slept)
+    const char *auth, const char *rcpt, const struct judge_session *s,
+    const struct judge_result *res, double slept)
 {
 	char from[SHOW_MAX * 4], to[SHOW_MAX * 4], who[256], err[1024];
 	char extra[256];
@@ -510,15 +391,21 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 		snprintf(err, sizeof(err), " error=\"%s\"", esc);
 	}
 	n = (size_t)snprintf(extra, sizeof(extra), "%s%s",
-	    cc->nets[NET_CLIENT].key[0] ? " net=" : "",
-	    cc->nets[NET_CLIENT].key);
+	    clients_net(cc->cl)[0] ? " net=" : "", clients_net(cc->cl));
 	if (res->score > 0 && n < sizeof(extra))
 		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
 		    " score=%.2f", res->score);
 	if (res->wide_score > 0 && n < sizeof(extra))
 		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
-		    " wide=%s wide_score=%.2f", cc->nets[NET_WIDE].key,
+		    " wide=%s wide_score=%.2f", clients_wide(cc->cl),
 		    res->wide_score);
+	if (s->good && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n, " good=yes");
+	if (s->attack && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    " attack=yes%s", s->passed ? " passed=yes" : "");
+	if (res->trap && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n, " trap=yes");
 	if (cfg->dry_run && n < sizeof(extra))
 		snprintf(extra + n, sizeof(extra) - n, " dry_run=yes"
 		    " would_delay=%.3f", res->decision.delay);
@@ -577,7 +464,7 @@ mt_envrcpt(SMFICTX *ctx, char **argv)
 	if (cc == NULL || (rt = runtime_acquire()) == NULL)
 		return SMFIS_TEMPFAIL;
 	__atomic_add_fetch(&milter_running, 1, __ATOMIC_SEQ_CST);
-	session(ctx, &rt->cfg, cc, &auth, &s);
+	session(ctx, rt, cc, &auth, &s);
 	/*
 	 * A recipient Postfix rejected itself comes with {rcpt_mailer}
 	 * "error" and the enhanced status in {rcpt_host}: only "user
@@ -595,9 +482,17 @@ mt_envrcpt(SMFICTX *ctx, char **argv)
 		}
 		s.mta_rejected = 1;
 	}
+	if (s.attack && !s.good && !s.authenticated && !s.trusted)
+		s.passed = clients_pass(milter_clients, cc->cl, &rt->cfg,
+		    cc->sender, rcpt);
 	judge_recipient(&rt->cfg, &rt->dir, rcpt ? rcpt : "", &s, &res);
+	if (policy_greylisted(&res.decision))
+		clients_greylisted(milter_clients, cc->cl, cc->sender, rcpt);
 	slept = judge_and_wait(ctx, &rt->cfg, cc, &s, &res);
-	log_decision(ctx, &rt->cfg, cc, auth, rcpt, &res, slept);
+	if (res.decision.action == ACTION_ACCEPT && res.cls == RCPT_EXISTS &&
+	    !rt->cfg.dry_run)
+		cc->valid++;
+	log_decision(ctx, &rt->cfg, cc, auth, rcpt, &s, &res, slept);
 	/* Postfix has rejected this one itself; it only waited for us. */
 	rc = s.mta_rejected ? SMFIS_CONTINUE : answer(ctx, &rt->cfg, &res);
 	runtime_release(rt);
@@ -614,14 +509,31 @@ mt_abort(SMFICTX *ctx)
 	if (cc) {
 		free(cc->sender);
 		cc->sender = NULL;
+		cc->valid = 0;
 	}
 	return SMFIS_CONTINUE;
 }
 
-/* mt_eom - the message is complete: nothing to change */
+/*
+ * mt_eom - the message is complete and Postfix accepts it: with valid
+ * recipients, from a client under no suspicion, it earns its network a
+ * good record
+ */
 static sfsistat
 mt_eom(SMFICTX *ctx)
 {
+	struct conn_ctx *cc = smfi_getpriv(ctx);
+	struct judge_session s;
+	struct runtime *rt;
+	const char *auth;
+
+	if (cc && cc->valid && (rt = runtime_acquire()) != NULL) {
+		session(ctx, rt, cc, &auth, &s);
+		if (!s.authenticated && !s.trusted &&
+		    !judge_suspect(&rt->cfg, &s))
+			clients_delivered(milter_clients, cc->cl);
+		runtime_release(rt);
+	}
 	return mt_abort(ctx);
 }
 
@@ -630,13 +542,11 @@ static sfsistat
 mt_close(SMFICTX *ctx)
 {
 	struct conn_ctx *cc = smfi_getpriv(ctx);
-	int i;
 
 	if (cc) {
 		log_debug("close client=%s unknowns=%u", cc->client,
 		    cc->unknowns);
-		for (i = 0; i < NETS; i++)
-			fleet_release(cc->nets[i].pending);
+		clients_close(cc->cl);
 		free(cc->sender);
 		free(cc);
 		smfi_setpriv(ctx, NULL);
@@ -646,7 +556,7 @@ mt_close(SMFICTX *ctx)
 
 /* milter_register - register the callbacks; 0 ok, -1 failure */
 int
-milter_register(struct score_table *scores, int rcpt_rej)
+milter_register(struct clients *clients, int rcpt_rej)
 {
 	static struct smfiDesc desc = {
 		.xxfi_name = "milter-tarpit",
@@ -661,14 +571,7 @@ milter_register(struct score_table *scores, int rcpt_rej)
 		.xxfi_negotiate = mt_negotiate,
 	};
 
-	milter_scores = scores;
+	milter_clients = clients;
 	milter_rcpt_rej = rcpt_rej;
 	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
-}
-
-/* milter_share - use shared scores (--redis) from now on; before smfi_main */
-void
-milter_share(struct fleet *fleet)
-{
-	milter_fleet = fleet;
 }

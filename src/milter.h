@@ -4,7 +4,7 @@
  * SUMMARY
  *	libmilter callbacks: per-connection state, sleep, reply
  * DESCRIPTION
- *	Thin glue between libmilter and check_recipient(): it keeps what a
+ *	Thin glue between libmilter and judge_recipient(): it keeps what a
  *	connection told us (client address, sender, SASL login), sleeps the
  *	tarpit delay in the connection's own worker thread, logs the
  *	decision and sets the reply.
@@ -12,14 +12,10 @@
 #ifndef MT_MILTER_H
 #define MT_MILTER_H
 
-struct fleet;
-struct score_table;
+struct clients;
 
 /* milter_register - register the callbacks; 0 ok, -1 failure */
-int milter_register(struct score_table *scores, int rcpt_rej);
-
-/* milter_share - use shared scores (--redis) from now on; before smfi_main */
-void milter_share(struct fleet *fleet);
+int milter_register(struct clients *clients, int rcpt_rej);
 
 /* milter_busy - RCPT callbacks running right now */
 unsigned milter_busy(void);

@@ -165,7 +165,7 @@ check_redis(struct config *cfg, FILE *out, int *n)
 	o.password = cfg->redis_password;
 	o.prefix = cfg->redis_prefix;
 	o.timeout = cfg->redis_timeout;
-	o.half_life = cfg->half_life;
+	o.half_life[FLEET_SCORE] = cfg->half_life;
 	if (fleet_probe(&o, msg, sizeof(msg)) < 0) {
 		char why[sizeof(msg) + 80];
 

@@ -38,6 +38,8 @@ static void
 runtime_free(struct runtime *rt)
 {
 	directory_close(&rt->dir);
+	if (rt->traps.ops)
+		directory_close(&rt->traps);
 	config_free(&rt->cfg);
 	free(rt);
 }
@@ -114,6 +116,10 @@ fixed_changed(const struct config *o, const struct config *n)
 		return "ipv4-prefix/ipv6-prefix/score-half-life/score-table-size";
 	if (o->tarpit_rejected != n->tarpit_rejected)
 		return "tarpit-rejected";
+	if (o->good_half_life != n->good_half_life ||
+	    !same(o->state_file, n->state_file) ||
+	    o->state_interval != n->state_interval)
+		return "good-half-life/state-file/state-interval";
 	if (o->thread_stack_kb != n->thread_stack_kb)
 		return "thread-stack";
 	if (!same(o->redis_url, n->redis_url) ||
@@ -171,6 +177,12 @@ runtime_reload(char *msg, size_t msglen)
 	}
 	if (backend_open(&rt->dir, &rt->cfg, err, sizeof(err)) < 0) {
 		snprintf(msg, msglen, "%s", err);
+		config_free(&rt->cfg);
+		free(rt);
+		return -1;
+	}
+	if (backend_open_traps(&rt->traps, &rt->cfg, msg, msglen) < 0) {
+		directory_close(&rt->dir);
 		config_free(&rt->cfg);
 		free(rt);
 		return -1;

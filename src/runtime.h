@@ -21,6 +21,7 @@
 struct runtime {
 	struct config	cfg;
 	struct directory dir;
+	struct directory traps;		/* --trap-file; ops NULL if none */
 	unsigned	refs;		/* guarded by the runtime lock */
 };
 

@@ -67,6 +67,7 @@ static unsigned long stats_hist[STATS_BUCKETS];	/* not cumulative */
 static uint64_t stats_lookup_ns;
 static uint64_t stats_start_us;
 static int stats_redis;				/* enum stats_redis */
+static int stats_attack;			/* attack mode is on */
 
 /* now_us - monotonic clock in microseconds */
 static uint64_t
@@ -147,6 +148,13 @@ stats_observe_lookup(double seconds)
 	    (uint64_t)(seconds * 1e9 + 0.5), RELAXED);
 }
 
+/* stats_attack_state - attack mode is on (1) or off (0) now */
+void
+stats_attack_state(int on)
+{
+	__atomic_store_n(&stats_attack, on, RELAXED);
+}
+
 /* stats_redis_state - the shared-score connection is up or down now */
 void
 stats_redis_state(enum stats_redis state)
@@ -189,6 +197,7 @@ stats_snapshot(struct stats_snapshot *s)
 	now = now_us();
 	s->uptime = now > start ? (double)(now - start) / 1e6 : 0;
 	s->redis = (enum stats_redis)__atomic_load_n(&stats_redis, RELAXED);
+	s->attack = __atomic_load_n(&stats_attack, RELAXED);
 }
 
 /*
@@ -307,6 +316,19 @@ stats_format_prometheus(const struct stats_snapshot *s, FILE *out)
 	    "Sessions disconnected for address harvesting.");
 	prom_ulong(out, P "harvest_disconnects_total", NULL,
 	    c[STATS_HARVEST_DISCONNECTS]);
+
+	prom_family(out, P "attack_mode", "gauge",
+	    "1 while attack mode is on, else 0.");
+	prom_ulong(out, P "attack_mode", NULL, (unsigned long)s->attack);
+
+	prom_family(out, P "greylisted_total", "counter",
+	    "Recipients answered 451 4.7.1 in attack mode.");
+	prom_ulong(out, P "greylisted_total", NULL, c[STATS_GREYLISTED]);
+
+	prom_family(out, P "good_records_earned_total", "counter",
+	    "Messages delivered that earned their network a good record.");
+	prom_ulong(out, P "good_records_earned_total", NULL,
+	    c[STATS_GOOD_EARNED]);
 
 	prom_family(out, P "sleep_seconds_total", "counter",
 	    "Seconds worker threads spent in tarpit delays.");
@@ -458,12 +480,15 @@ stats_format_line(const struct stats_snapshot *s, char *buf, size_t len)
 	snprintf(buf, len, "stats sessions=%lu rcpt=%lu accepted=%lu"
 	    " rejected=%lu tempfailed=%lu harvest=%lu tarpit_seconds=%s"
 	    " asleep=%lu asleep_peak=%lu cache_hits=%lu cache_misses=%lu"
-	    " dir_queries=%lu dir_errors=%lu lookup_p50=%s lookup_p99=%s",
+	    " dir_queries=%lu dir_errors=%lu lookup_p50=%s lookup_p99=%s"
+	    " attack=%s greylisted=%lu good_earned=%lu",
 	    c[STATS_SESSIONS], c[STATS_RCPT_CHECKED], c[STATS_ACCEPTED],
 	    c[STATS_REJECTED], c[STATS_TEMPFAILED],
 	    c[STATS_HARVEST_DISCONNECTS], slept, s->asleep_now,
 	    s->asleep_peak, c[STATS_CACHE_HITS], c[STATS_CACHE_MISSES],
-	    c[STATS_DIR_QUERIES], c[STATS_DIR_ERRORS], p50, p99);
+	    c[STATS_DIR_QUERIES], c[STATS_DIR_ERRORS], p50, p99,
+	    s->attack ? "on" : "off", c[STATS_GREYLISTED],
+	    c[STATS_GOOD_EARNED]);
 	n = strlen(buf);
 	if (s->redis != STATS_REDIS_OFF && n < len)
 		snprintf(buf + n, len - n, " redis=%s redis_ok=%lu"
@@ -489,4 +514,5 @@ stats_reset(void)
 	__atomic_store_n(&stats_lookup_ns, 0, RELAXED);
 	__atomic_store_n(&stats_start_us, now_us(), RELAXED);
 	__atomic_store_n(&stats_redis, STATS_REDIS_OFF, RELAXED);
+	__atomic_store_n(&stats_attack, 0, RELAXED);
 }

@@ -35,6 +35,8 @@ enum stats_counter {
 	STATS_REDIS_OK,			/* shared-score requests answered */
 	STATS_REDIS_ERRORS,		/* ... failed or timed out */
 	STATS_REDIS_SKIPPED,		/* ... not sent: Redis was down */
+	STATS_GREYLISTED,		/* attack mode: "try again later" */
+	STATS_GOOD_EARNED,		/* messages that earned a good record */
 	STATS__COUNT
 };
 
@@ -57,6 +59,7 @@ struct stats_snapshot {
 	unsigned long	lookup_count;		/* == the last bucket */
 	double		uptime;			/* seconds since start/reset */
 	enum stats_redis redis;			/* OFF: no --redis */
+	int		attack;			/* attack mode is on */
 };
 
 /* stats_inc - add one to a counter */
@@ -70,6 +73,9 @@ void stats_tarpit_enter(void);
 
 /* stats_tarpit_leave - after slept seconds; exactly one per enter() */
 void stats_tarpit_leave(double slept);
+
+/* stats_attack_state - attack mode is on (1) or off (0) now */
+void stats_attack_state(int on);
 
 /* stats_redis_state - the shared-score connection is up or down now */
 void stats_redis_state(enum stats_redis state);

@@ -17,6 +17,9 @@
 --                 <alice@example.com>=continue//0.3"
 --   label         optional: text for the check lines
 --   timeout       optional: miltertest read timeout in seconds (default 10)
+--   eom           optional: "1" sends the message (DATA, EOM) after the
+--                 RCPTs, which must be answered CONTINUE: a delivered
+--                 message
 
 local T = dofile(mtlib)
 
@@ -88,6 +91,20 @@ T.run(function()
 			local mn, mx = string.match(rest, "^/([%d%.]*)/?([%d%.]*)$")
 			T.expect(conn, addr, want, { label = lbl, min = num(mn), max = num(mx) })
 		end
+	end
+	if eom == "1" then
+		if not mt.test_option(conn, SMFIP_NODATA) then
+			assert(mt.data(conn) == nil)
+		end
+		if not mt.test_option(conn, SMFIP_NOEOH) then
+			assert(mt.eoh(conn) == nil)
+		end
+		if not mt.test_option(conn, SMFIP_NOBODY) then
+			assert(mt.bodystring(conn, "hello\r\n") == nil)
+		end
+		assert(mt.eom(conn) == nil)
+		T.ok(mt.getreply(conn) == SMFIR_CONTINUE,
+			lbl .. ": EOM answered " .. T.name(mt.getreply(conn)))
 	end
 	T.close(conn)
 end)

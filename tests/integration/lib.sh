@@ -631,7 +631,7 @@ mt_start_milter() {
 		# sessions up: it is off unless a test sets MT_DEFENCE_ARGS.
 		env --default-signal ${MT_WRAPPER:-} "$MT_BIN" -f \
 			${MT_MILTER_USER_ARGS:---allow-root} \
-			${MT_DEFENCE_ARGS---suspect-score 0 --harvest-score 0 --max-sleepers 0 --max-sleepers-per-net 0} \
+			${MT_DEFENCE_ARGS---suspect-score 0 --harvest-score 0 --max-sleepers 0 --max-sleepers-per-net 0 --attack-score 0} \
 			-p "$MT_MILTER_SOCK" "$@" </dev/null >"$MT_MILTER_LOG" 2>&1 &
 		MT_MILTER_PID=$!
 		if mt_wait_alive "$MT_MILTER_PID" 10 mt_port_listening "$MT_MILTER_PORT"; then

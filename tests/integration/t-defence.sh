@@ -235,6 +235,8 @@ dstop
 
 mt_say "== 5c. total cap across networks: -T 3 --max-sleepers 2 --suspect-score 1"
 dstart -T 3 --max-sleepers 2 --suspect-score 1
+session "203.0.113.53 delivers a message to a valid recipient: a good record" \
+	ip=203.0.113.53 "list=<alice@example.com>=continue//0.5" eom=1
 bg "$MT_TMP/cap8.out" ip=192.0.2.53 "list=<cap8@example.com>=reject/3/4.5" label=sleeper-net-1
 p1=$BG_PID
 bg "$MT_TMP/cap9.out" ip=198.51.100.53 "list=<cap9@example.com>=reject/3/4.5" label=sleeper-net-2
@@ -248,17 +250,25 @@ session "a sleeping network, valid: immediate reply code" ip=192.0.2.53 "list=<s
 mt_expect_rcpt star@example.com "total cap, suspect network, valid: 421 tarpit-full" \
 	action=disconnect code=421 reason=tarpit-full client=192.0.2.53
 no_search star@example.com "$s0" "suspect network past the total cap"
-# A network under no suspicion is not shut out by a full tarpit: a valid
-# recipient is accepted as ever, an unknown one rejected without the delay.
-session "a clean network, valid: accepted at once" ip=2001:db8:53::1 "list=<alice@example.com>=continue//0.5"
-session "a clean network, unknown: 550 at once" ip=2001:db8:53::1 "list=<cap10@example.com>=reject//0.5"
-mt_expect_rcpt alice@example.com "total cap, clean network, valid: 250 exists" \
-	action=accept code=250 reason=exists client=2001:db8:53::1 delay=0.000
-mt_expect_rcpt cap10@example.com "total cap, clean network, unknown: 550 unknown-busy, no delay" \
-	action=reject code=550 reason=unknown-busy client=2001:db8:53::1 delay=0.000
-session "that network, now with a score: immediate reply code" ip=2001:db8:53::1 "list=<robert@example.com>=tempfail//0.5"
-mt_expect_rcpt robert@example.com "total cap, the network after its unknown: 421 tarpit-full" \
-	action=disconnect code=421 reason=tarpit-full client=2001:db8:53::1
+# A full tarpit: every client that is not known-good gets the cap's one
+# answer at once, valid recipient or unknown alike, and nothing is looked
+# up: "at once" must not mean "valid" while a harvester fills the tarpit.
+s0=$(searches alice@example.com)
+session "a clean new network, valid: the cap's answer at once" ip=2001:db8:53::1 "list=<alice@example.com>=tempfail//0.5"
+session "a clean new network, unknown: the same answer at once" ip=2001:db8:53::1 "list=<cap10@example.com>=tempfail//0.5"
+mt_expect_rcpt alice@example.com "total cap, new network, valid: 421 tarpit-full" \
+	action=disconnect code=421 reason=tarpit-full client=2001:db8:53::1 delay=0.000
+mt_expect_rcpt cap10@example.com "total cap, new network, unknown: the same 421 tarpit-full" \
+	action=disconnect code=421 reason=tarpit-full client=2001:db8:53::1 delay=0.000
+no_search alice@example.com "$s0" "new network past the total cap"
+# A known-good network (it delivered a message before the tarpit filled)
+# is not shut out: its valid recipient at once, its unknown 550 at once.
+session "known-good network, valid: accepted at once" ip=203.0.113.53 "list=<bob@example.com>=continue//0.5"
+session "known-good network, unknown: 550 at once" ip=203.0.113.53 "list=<cap11@example.com>=reject//0.5"
+mt_expect_rcpt bob@example.com "total cap, known-good network, valid: 250 exists, good=yes" \
+	action=accept code=250 reason=exists client=203.0.113.53 delay=0.000 good=yes
+mt_expect_rcpt cap11@example.com "total cap, known-good network, unknown: 550 unknown-busy, no delay" \
+	action=reject code=550 reason=unknown-busy client=203.0.113.53 delay=0.000 good=yes
 bg_check "$p1" "$MT_TMP/cap8.out" "sleeper of network 1: 550 after the delay"
 bg_check "$p2" "$MT_TMP/cap9.out" "sleeper of network 2: 550 after the delay"
 dstop
@@ -387,6 +397,73 @@ mt_expect_rcpt bob@example.com "dry run: next session: would 421 harvest, dry_ru
 	action=disconnect code=421 reason=harvest dry_run=yes
 nodry=$(grep ' rcpt=' "$MT_MILTER_LOG" | grep -vc ' dry_run=yes')
 mt_check "log: every decision line has dry_run=yes ($nodry without)" [ "$nodry" -eq 0 ]
+dstop
+
+# =====================================================================
+mt_say "== 9. attack mode: -T 1 --attack-score 2.5 --greylist-time 1 --attack-budget 60"
+dstart -T 1 --attack-score 2.5 --greylist-time 1 --attack-budget 60
+session "203.0.113.90 delivers a message: a good record" \
+	ip=203.0.113.90 "list=<alice@example.com>=continue//0.5" eom=1
+# A botnet: every probe from a fresh address, each under no suspicion.
+for i in 91 92 93; do
+	session "198.51.100.$i: one unknown, 550 after -T" ip=198.51.100.$i "list=<bot$i@example.com>=reject/1/2"
+done
+# From here, a new client learns nothing: one 451 at once for a valid
+# recipient and an unknown one alike.
+session "attack mode, new client, valid: 451 at once" ip=198.51.100.94 "list=<bob@example.com>=tempfail//0.5"
+session "attack mode, new client, unknown: the same 451 at once" ip=198.51.100.95 "list=<bot95@example.com>=tempfail//0.5"
+mt_expect_log "attack mode on, with its figures" attack mode on: trigger=unknown-rate threshold=2.5
+mt_expect_rcpt bob@example.com "attack mode, new client, valid: 451 4.7.1 attack" \
+	action=tempfail code=451 reason=attack client=198.51.100.94 delay=0.000 attack=yes
+mt_expect_rcpt bot95@example.com "attack mode, new client, unknown: the same 451 4.7.1 attack" \
+	action=tempfail code=451 reason=attack client=198.51.100.95 delay=0.000 attack=yes
+# The known-good network keeps today's answers.
+session "attack mode, known-good client, valid: at once" ip=203.0.113.90 "list=<robert@example.com>=continue//0.5"
+session "attack mode, known-good client, unknown: 550 after -T" ip=203.0.113.90 "list=<good91@example.com>=reject/1/2"
+mt_expect_rcpt robert@example.com "attack mode, known-good client: 250 exists, good=yes" \
+	action=accept code=250 reason=exists client=203.0.113.90 good=yes
+mt_expect_rcpt good91@example.com "attack mode, known-good client, unknown: 550 unknown" \
+	action=reject code=550 reason=unknown client=203.0.113.90 good=yes
+# A real MTA retries: the same client, sender and recipient after
+# --greylist-time gets the usual answer, within the budget.
+sleep 1.2
+session "attack mode, the new client retries: accepted" ip=198.51.100.94 "list=<bob@example.com>=continue//0.5"
+mt_expect_log "the retry let through: 250 exists, passed=yes" "rcpt=<bob@example.com>" \
+	action=accept code=250 reason=exists client=198.51.100.94 passed=yes
+dstop
+
+# =====================================================================
+mt_say "== 10. trap addresses: -T 0.3 --suspect-score 5 --trap-file"
+printf '# never existed\ntrap1@example.com\n' >"$MT_TMP/traps"
+dstart -T 0.3 --suspect-score 5 --attack-score 0 --trap-file "$MT_TMP/traps"
+s0=$(searches trap1@example.com)
+session "a trap: 550 after -T, like any unknown" ip=192.0.2.77 "list=<trap1@example.com>=reject/0.3/1"
+mt_expect_rcpt trap1@example.com "trap: 550 unknown, trap=yes, score at --suspect-score" \
+	action=reject code=550 reason=unknown client=192.0.2.77 trap=yes score=5.00
+no_search trap1@example.com "$s0" "a trap is never looked up"
+session "after one trap probe the client is suspect: a valid recipient delayed" \
+	ip=192.0.2.77 "list=<alice@example.com>=continue/0.3/1"
+dstop
+
+# =====================================================================
+mt_say "== 11. --state-file: scores and good records survive a restart"
+STATE=$MT_TMP/state
+dstart -T 0.2 --attack-score 0 --state-file "$STATE"
+session "192.0.2.88: two unknowns" ip=192.0.2.88 "list=<st1@example.com>=reject/0.2/1 <st2@example.com>=reject/0.2/1"
+session "203.0.113.88 delivers a message" ip=203.0.113.88 "list=<alice@example.com>=continue//0.5" eom=1
+mt_stop_milter
+mt_check "the state file keeps 192.0.2.88's score" grep -q "^score 192.0.2.88/32 " "$STATE"
+mt_check "the state file keeps 203.0.113.88's good record" grep -q "^good 203.0.113.88/32 " "$STATE"
+mt_check "the state file is mode 0600" [ "$(stat -c %a "$STATE")" = 600 ]
+dstart -T 0.2 --attack-score 0 --state-file "$STATE"
+mt_expect_log "state read at start" state: read
+session "after the restart, 192.0.2.88 is still known: its unknown is its 3rd" \
+	ip=192.0.2.88 "list=<st3@example.com>=reject/0.2/1"
+line=$(mt_rcpt_line st3@example.com)
+sc=$(mt_log_field "$line" score)
+mt_check "log: score=${sc:-none} after the restart is above 2.9 (line: ${line:-none})" mt_cmp "${sc:-0}" ">" 2.9
+session "after the restart, 203.0.113.88 is still known-good" ip=203.0.113.88 "list=<bob@example.com>=continue//0.5"
+mt_expect_rcpt bob@example.com "known-good after the restart: good=yes" action=accept client=203.0.113.88 good=yes
 dstop
 
 # =====================================================================

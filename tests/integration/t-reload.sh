@@ -76,7 +76,7 @@ start_cf() {
 		# shellcheck disable=SC2086 # MT_WRAPPER is a command line
 		# shellcheck disable=SC2086  # as in lib.sh: defence off
 		env --default-signal ${MT_WRAPPER:-} "$MT_BIN" -f --allow-root -c "$CF" \
-			${MT_DEFENCE_ARGS---suspect-score 0 --harvest-score 0 --max-sleepers 0 --max-sleepers-per-net 0} "$@" \
+			${MT_DEFENCE_ARGS---suspect-score 0 --harvest-score 0 --max-sleepers 0 --max-sleepers-per-net 0 --attack-score 0} "$@" \
 			</dev/null >"$MT_MILTER_LOG" 2>&1 &
 		MT_MILTER_PID=$!
 		if mt_wait_alive "$MT_MILTER_PID" 10 mt_port_listening "$MT_MILTER_PORT"; then

@@ -220,14 +220,22 @@ START_TEST(test_key)
 {
 	char buf[64];
 
-	ck_assert_int_eq(fleet_key("mt:", "192.0.2.7/32", buf, sizeof(buf)),
-	    0);
-	ck_assert_str_eq(buf, "mt:score:192.0.2.7/32");
-	ck_assert_int_eq(fleet_key("site-a:", "2001:db8:1::/64", buf,
+	ck_assert_int_eq(fleet_key("mt:", FLEET_SCORE, "192.0.2.7/32", buf,
 	    sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "mt:score:192.0.2.7/32");
+	ck_assert_int_eq(fleet_key("site-a:", FLEET_SCORE, "2001:db8:1::/64",
+	    buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "site-a:score:2001:db8:1::/64");
-	ck_assert_int_eq(fleet_key("mt:", "192.0.2.7/32", buf, 21), -1);
-	ck_assert_int_eq(fleet_key("mt:", "192.0.2.7/32", buf, 22), 0);
+	ck_assert_int_eq(fleet_key("mt:", FLEET_GOOD, "192.0.2.7/32", buf,
+	    sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "mt:good:192.0.2.7/32");
+	ck_assert_int_eq(fleet_key("mt:", FLEET_ATTACK, "all", buf,
+	    sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "mt:attack:all");
+	ck_assert_int_eq(fleet_key("mt:", FLEET_SCORE, "192.0.2.7/32", buf, 21),
+	    -1);
+	ck_assert_int_eq(fleet_key("mt:", FLEET_SCORE, "192.0.2.7/32", buf, 22),
+	    0);
 }
 END_TEST
 
@@ -298,19 +306,19 @@ START_TEST(test_down)
 	o.url = &u;
 	o.prefix = "mt:";
 	o.timeout = 0.1;
-	o.half_life = 100;
+	o.half_life[FLEET_SCORE] = 100;
+	o.local[FLEET_SCORE] = t;
 	ck_assert_int_eq(fleet_probe(&o, msg, sizeof(msg)), -1);
 	ck_assert_msg(strstr(msg, "unix:/nonexistent-milter-tarpit-dir/"
 	    "redis.sock") != NULL, "%s", msg);
 
 	t0 = util_now();
-	f = fleet_start(&o, t);
+	f = fleet_start(&o);
 	fleet_url_free(&u);		/* the client keeps its own copy */
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fleet_is_up(f), 0);
 	/* down: refused at once, so the caller uses the local table */
-	ck_assert_ptr_null(fleet_read(f, "192.0.2.7/32"));
-	ck_assert_ptr_null(fleet_add(f, "192.0.2.7/32", 1, 0));
+	ck_assert_ptr_null(fleet_read(f, FLEET_SCORE, "192.0.2.7/32"));
+	ck_assert_ptr_null(fleet_add(f, FLEET_SCORE, "192.0.2.7/32", 1, 0));
 	ck_assert_int_eq(fleet_wait(f, NULL, &v), -1);
 	ck_assert(v == -1);
 	fleet_release(NULL);
@@ -320,7 +328,7 @@ START_TEST(test_down)
 	fleet_stop(f);
 	ck_assert_msg(util_now() - t0 < 2, "start and stop took %.3f s",
 	    util_now() - t0);
-	ck_assert_ptr_null(fleet_read(f, "192.0.2.7/32"));
+	ck_assert_ptr_null(fleet_read(f, FLEET_SCORE, "192.0.2.7/32"));
 	fleet_free(f);
 	score_free(t);
 }

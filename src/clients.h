@@ -1,0 +1,130 @@
+/*
+ * NAME
+ *	clients 3h
+ * SUMMARY
+ *	everything known about clients: scores, good records, attack mode
+ * DESCRIPTION
+ *	One process-wide object holds every piece of state about clients:
+ *	the scores of client networks and of the wide networks around them,
+ *	the good records of networks that delivered mail, the greylisting
+ *	of attack mode and its budget, the daemon-wide count of unknown
+ *	recipients that starts and ends attack mode, their sharing through
+ *	Redis (--redis), and the state file that keeps them across a
+ *	restart (--state-file). The milter asks it for a view of a client
+ *	before each decision and reports what happened after; it never
+ *	sees a table or a Redis request. Every function may be called from
+ *	any thread; the tables lock inside, attack mode under its own lock.
+ */
+#ifndef MT_CLIENTS_H
+#define MT_CLIENTS_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+struct clients;
+struct client;
+
+/* What a decision needs to know of its client. */
+struct client_view {
+	double		score;		/* the client network's, decayed */
+	double		wide_score;	/* the wide network's around it */
+	unsigned	asleep_net;	/* sessions of the network asleep */
+	int		good;		/* known-good: delivered mail lately */
+	int		attack;		/* attack mode is on */
+};
+
+/* clients_new - the tables, sized by cfg; NULL if out of memory */
+struct clients *clients_new(const struct config *cfg);
+
+/*
+ * clients_share - with --redis, share scores, good records and the
+ * attack count with every host from now on; 0 ok (or no --redis), -1
+ * out of memory
+ */
+int clients_share(struct clients *cs, const struct config *cfg);
+
+/*
+ * clients_load - read --state-file, if there is one (logged); 0 ok or
+ * nothing to read, -1 the file is bad (logged; the tables stay empty)
+ */
+int clients_load(struct clients *cs, const struct config *cfg);
+
+/*
+ * clients_tick - once a second from a thread of its own: attack mode's
+ * end, and the state file every --state-interval
+ */
+void clients_tick(struct clients *cs, const struct config *cfg);
+
+/* clients_stop - at exit: write the state file, stop sharing */
+void clients_stop(struct clients *cs, const struct config *cfg);
+
+/*
+ * clients_connect - a new session from addr (text; "" or unparsable: no
+ * network), trusted or not; NULL if out of memory. With --redis the
+ * shared values are asked for now, so that they are in by the first
+ * RCPT.
+ */
+struct client *clients_connect(struct clients *cs, const struct config *cfg,
+    const char *addr);
+
+/* clients_close - the session ended */
+void clients_close(struct client *c);
+
+/* clients_net - the client network's key ("192.0.2.7/32"), or "" */
+const char *clients_net(const struct client *c);
+
+/* clients_wide - the wide network's key, or "" */
+const char *clients_wide(const struct client *c);
+
+/*
+ * clients_view - the client as it stands before a decision (exempt: an
+ * authenticated or trusted session, which waits on nothing); the
+ * tarpit's occupancy can start attack mode
+ */
+void clients_view(struct clients *cs, struct client *c,
+    const struct config *cfg, int exempt, unsigned asleep_total,
+    struct client_view *v);
+
+/*
+ * clients_pass - in attack mode: was this recipient greylisted for this
+ * client and sender at least --greylist-time ago, and is there room in
+ * the attack budget (taken if so); 1 let it through
+ */
+int clients_pass(struct clients *cs, struct client *c,
+    const struct config *cfg, const char *sender, const char *rcpt);
+
+/* clients_greylisted - attack mode answered "try again later" */
+void clients_greylisted(struct clients *cs, struct client *c,
+    const char *sender, const char *rcpt);
+
+/*
+ * clients_unknown - an unknown recipient from a client that is not
+ * exempt: counted for attack mode; for the client's networks unless
+ * the answer was hidden (it told nothing, so no later one may); a trap
+ * makes the client suspect at once. The scores after it in *score and
+ * *wide.
+ */
+void clients_unknown(struct clients *cs, struct client *c,
+    const struct config *cfg, int good, int hidden, int trap,
+    double *score, double *wide);
+
+/*
+ * clients_shared - the client network's shared score after the last
+ * add, if Redis answered (waits for that answer, bounded), else score
+ */
+double clients_shared(struct clients *cs, struct client *c, double score);
+
+/* clients_delivered - a message with valid recipients was accepted */
+void clients_delivered(struct clients *cs, struct client *c);
+
+/* clients_sleep_enter - one more sleeper of the network, if below cap */
+int clients_sleep_enter(struct clients *cs, struct client *c, unsigned cap);
+
+/* clients_sleep_leave - one sleeper of the network woke up */
+void clients_sleep_leave(struct clients *cs, struct client *c);
+
+/* clients_in_attack - is attack mode on (the statistics' gauge) */
+int clients_in_attack(struct clients *cs);
+
+#endif
