@@ -299,4 +299,36 @@ for n in 1 2; do
 	mt_check "daemon $n: exit status 0 on SIGTERM (got $MT_MILTER_RC)" [ "$MT_MILTER_RC" -eq 0 ]
 done
 
+# =====================================================================
+mt_say "== 6. attack mode and good records are shared: --attack-score 2.5"
+mt_redis_cli FLUSHDB >/dev/null
+ATT=("${COMMON[@]}" --redis "$MT_REDIS_URL" -T 0.3 --attack-score 2.5)
+on 3
+mt_start_milter "${ATT[@]}"
+mt_wait_for 5 mt_has_log "redis:" "up:" || true
+on 4
+mt_start_milter "${ATT[@]}"
+mt_wait_for 5 mt_has_log "redis:" "up:" || true
+on 3
+session "C: 203.0.113.30 delivers a message: a good record, shared" \
+	ip=203.0.113.30 "list=<alice@example.com>=continue//0.5" eom=1
+mt_check "Redis holds the good record of 203.0.113.30/32" \
+	mt_wait_for 2 bash -c '[ -n "$(redis-cli -h 127.0.0.1 -p "$1" HGET t:good:203.0.113.30/32 s)" ]' _ "$MT_REDIS_PORT"
+for i in 31 32 33; do
+	session "C: 198.51.100.$i: one unknown" ip=198.51.100.$i "list=<bot$i@example.com>=reject/0.3/1.5"
+done
+# D never saw an unknown: the shared count puts it in attack mode at once.
+on 4
+session "D: a new client, valid: 451 at once (attack mode from C's count)" \
+	ip=198.51.100.34 "list=<bob@example.com>=tempfail//0.8"
+mt_expect_rcpt bob@example.com "D: 451 4.7.1 attack" action=tempfail code=451 reason=attack client=198.51.100.34
+mt_expect_log "D: attack mode on, all hosts" attack mode on: "(all" "hosts)"
+session "D: the known-good client of C: valid at once" ip=203.0.113.30 "list=<carol@example.com>=continue//0.8"
+mt_expect_rcpt carol@example.com "D: good=yes from C's record" action=accept code=250 client=203.0.113.30 good=yes
+for n in 3 4; do
+	on $n
+	mt_stop_milter
+	mt_check "daemon $n: exit status 0 on SIGTERM (got $MT_MILTER_RC)" [ "$MT_MILTER_RC" -eq 0 ]
+done
+
 mt_finish
