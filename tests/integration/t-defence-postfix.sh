@@ -333,6 +333,31 @@ line=$(mt_log_line "rcpt=<nobody-ka@example.com>" | head -n 1)
 d=$(mt_log_field "$line" delay)
 mt_check "log: keep-alive delay=${d:-none} >= 45" mt_cmp "${d:-0}" ">=" 45
 
+# =====================================================================
+mt_say "== attack mode through Postfix: -T 0.3 --attack-score 2.5"
+dstop
+dstart -T 0.3 --attack-score 2.5
+use_daemon
+out=$MT_TMP/good.out
+mt_swaks "$out" --local-interface 127.0.0.5 --from "$FROM" --to alice@example.com
+show "$out"
+mt_check "127.0.0.5: the message is accepted after DATA (250)" grep -q '^<- *250 .*queued as' "$out"
+for i in 11 12 13; do
+	out=$MT_TMP/bot$i.out
+	mt_swaks "$out" --local-interface 127.0.0.$i --from "$FROM" --quit-after RCPT --to bot$i@example.com
+	rcpt_reply "$out" bot$i@example.com "550 5.1.1" "127.0.0.$i, one unknown"
+done
+out=$MT_TMP/new.out
+mt_swaks "$out" --local-interface 127.0.0.14 --from "$FROM" --quit-after RCPT \
+	--to alice@example.com,bot14@example.com
+show "$out"
+rcpt_reply "$out" alice@example.com "451 4.7.1" "attack mode, new client, valid"
+rcpt_reply "$out" bot14@example.com "451 4.7.1" "attack mode, new client, unknown: the same"
+out=$MT_TMP/good2.out
+mt_swaks "$out" --local-interface 127.0.0.5 --from "$FROM" --quit-after RCPT --to bob@example.com
+rcpt_reply "$out" bob@example.com "250" "attack mode, the known-good client"
+mt_expect_rcpt bob@example.com "known-good client: good=yes" action=accept client=127.0.0.5 good=yes
+
 mt_say "== Postfix log excerpt"
 grep -E 'milter|NOQUEUE|disconnect|reload' "$MT_MAILLOG" | sed 's/^/    | /'
 
