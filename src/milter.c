@@ -512,6 +512,13 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	n = (size_t)snprintf(extra, sizeof(extra), "%s%s",
 	    cc->nets[NET_CLIENT].key[0] ? " net=" : "",
 	    cc->nets[NET_CLIENT].key);
+	if (res->routed[0] && n < sizeof(extra)) {
+		char r[SHOW_MAX * 4];
+
+		util_log_escape(res->routed, r, sizeof(r), 0);
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    " routed=<%s>", r);
+	}
 	if (res->score > 0 && n < sizeof(extra))
 		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
 		    " score=%.2f", res->score);
