@@ -214,7 +214,7 @@ last_at(const char *p, const char *end, int *bad)
 
 /*
  * uncomment - input without RFC 5322 comments "(...)" outside quoted
- * strings, into out (ADDR_INPUT_MAX + 1 bytes), as Postfix's parser
+ * strings and address literals, into out (ADDR_INPUT_MAX + 1 bytes), as Postfix's parser
  * drops them; -1 if a parenthesis is left open or stray (then they are
  * no comments, and the caller keeps the text as it is)
  */
@@ -222,7 +222,7 @@ static int
 uncomment(const char *in, size_t len, char *out)
 {
 	size_t i, o = 0;
-	int inq = 0, depth = 0;
+	int inq = 0, depth = 0, inlit = 0;
 
 	for (i = 0; i < len; i++) {
 		char c = in[i];
@@ -230,6 +230,12 @@ uncomment(const char *in, size_t len, char *out)
 		if (depth == 0 && inq && c == '\\' && i + 1 < len) {
 			out[o++] = c;
 			out[o++] = in[++i];
+			continue;
+		}
+		if (depth == 0 && !inq && (c == '[' || (inlit && c == ']')))
+			inlit = c == '[';	/* no comments in "[...]" */
+		if (inlit) {
+			out[o++] = c;
 			continue;
 		}
 		if (depth == 0 && c == '"')
