@@ -23,6 +23,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <idn2.h>
+
+#include "addr.h"
 #include "config.h"
 #include "flags.h"
 #include "fleet.h"
@@ -86,6 +89,14 @@ static const char usage_text[] =
 "Recipients:\n"
 "  -d, --domain LIST          local domain(s), repeat or comma-separate;\n"
 "                             only these are checked (required)\n"
+"      --subdomains yes|no    a -d domain's subdomains are local too (yes)\n"
+"      --percent-hack yes|no  user%domain@ours is user@domain, as Postfix's\n"
+"                             allow_percent_hack (yes)\n"
+"      --swap-bangpath yes|no domain!user@ours is user@domain, as Postfix's\n"
+"                             swap_bangpath (yes)\n"
+"      --own-addresses LIST   the MTA's own addresses: an address literal\n"
+"                             [IP] of one is ours; any, none or networks\n"
+"                             (default any)\n"
 "  -e, --delimiter CHARS      recipient delimiter(s), e.g. +\n"
 "Tarpit:\n"
 "  -T, --delay SECS           delay before rejecting an unknown recipient in\n"
@@ -200,6 +211,10 @@ config_init(struct config *cfg)
 	cfg->max_sleepers = 50;
 	cfg->max_sleepers_net = 10;
 	cfg->exempt_check = 1;
+	cfg->subdomains = 1;
+	cfg->percent_hack = 1;
+	cfg->swap_bangpath = 1;
+	cfg->own_any = 1;
 	cfg->prefix4 = 32;
 	cfg->prefix6 = 64;
 	cfg->wide4 = 24;
@@ -597,12 +612,30 @@ config_is_trusted(const struct config *cfg, const struct ipaddr *a)
 int
 config_is_local(const struct config *cfg, const char *domain)
 {
-	size_t i;
+	char d[ADDR_DOMAIN_MAX + 2], *alabel = NULL;
+	size_t i, n, m;
+	int rc = 0;
 
-	for (i = 0; i < cfg->ndomains; i++)
-		if (strcmp(cfg->domains[i], domain) == 0)
-			return 1;
-	return 0;
+	if (util_has_8bit(domain) &&
+	    idn2_to_ascii_8z(domain, &alabel, IDN2_NFC_INPUT |
+	    IDN2_NONTRANSITIONAL) == IDN2_OK)
+		domain = alabel;	/* else the bytes as they are */
+	n = util_strlcpy(d, domain, sizeof(d));
+	idn2_free(alabel);
+	if (n >= sizeof(d))
+		return 0;
+	if (n > 1 && d[n - 1] == '.')
+		d[--n] = '\0';
+	util_lower(d);
+	for (i = 0; i < cfg->ndomains && !rc; i++) {
+		m = strlen(cfg->domains[i]);
+		if (strcmp(cfg->domains[i], d) == 0)
+			rc = 1;
+		else if (cfg->subdomains && n > m + 1 && d[n - m - 1] == '.' &&
+		    strcmp(d + n - m, cfg->domains[i]) == 0)
+			rc = 1;
+	}
+	return rc;
 }
 
 /* config_free - release what config_parse allocated */
@@ -650,5 +683,6 @@ config_free(struct config *cfg)
 	free(cfg->socket_group);
 	free(cfg->stats_file);
 	free(cfg->trusted);
+	free(cfg->own);
 	memset(cfg, 0, sizeof(*cfg));
 }

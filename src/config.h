@@ -69,8 +69,14 @@ struct config {
 	double		cache_stale;
 	double		ldap_timeout;
 	long		pool_size;
-	char		**domains;	/* lower case */
+	char		**domains;	/* lower case, IDN as A-labels */
 	size_t		ndomains;
+	int		subdomains;	/* --subdomains yes|no */
+	int		percent_hack;	/* --percent-hack yes|no */
+	int		swap_bangpath;	/* --swap-bangpath yes|no */
+	int		own_any;	/* --own-addresses any */
+	struct cidr	*own;		/* ... or these networks */
+	size_t		nown;
 	char		*delimiters;
 	double		delay;
 	double		milter_timeout;
@@ -166,7 +172,10 @@ double config_delay_max(const struct config *cfg);
 /* config_is_trusted - is the client address in --trusted-networks */
 int config_is_trusted(const struct config *cfg, const struct ipaddr *a);
 
-/* config_is_local - is domain one of the local domains */
+/*
+ * config_is_local - is domain one of the local domains (any case, a
+ * trailing dot, IDN in either form; subdomains with --subdomains yes)
+ */
 int config_is_local(const struct config *cfg, const char *domain);
 
 /* config_free - release what config_parse allocated */

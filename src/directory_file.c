@@ -143,7 +143,8 @@ table_load(const char *path, char *err, size_t errlen)
 			/* "@domain": parse "x@domain" to reuse the checks. */
 			snprintf(dom, sizeof(dom), "x%s", p);
 			if (strlen(p) > ADDR_DOMAIN_MAX + 1 ||
-			    addr_parse(dom, &a, &why) != ADDR_OK) {
+			    addr_parse(dom, &a, &why) != ADDR_OK ||
+			    strchr(a.local, '@') != NULL) {
 				snprintf(err, errlen, "%s:%zu: bad catch-all"
 				    " domain \"%s\"", path, lineno, p);
 				goto bad;
@@ -157,6 +158,13 @@ table_load(const char *path, char *err, size_t errlen)
 			    " address: %s", path, lineno, p,
 			    a.domain[0] == '\0' && why[0] == '\0' ?
 			    "no domain" : why);
+			goto bad;
+		}
+		if (strchr(a.local, '@') != NULL) {
+			/* user@host@domain is a route, not a mailbox */
+			snprintf(err, errlen, "%s:%zu: \"%.100s\" is not an"
+			    " address: bad character '@' in the local part",
+			    path, lineno, p);
 			goto bad;
 		}
 		if (push(&t->addrs, &t->naddrs, &acap, a.full) < 0)

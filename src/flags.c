@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <idn2.h>
 
+#include "cidr.h"
 #include "config.h"
 #include "flags.h"
 #include "fleet_url.h"
@@ -102,6 +104,10 @@ const struct option flags_long[] = {
 	{ "ldap-timeout", required_argument, NULL, 't' },
 	{ "pool-size", required_argument, NULL, 'P' },
 	{ "domain", required_argument, NULL, 'd' },
+	{ "subdomains", required_argument, NULL, OPT_SUBDOMAINS },
+	{ "percent-hack", required_argument, NULL, OPT_PERCENT_HACK },
+	{ "swap-bangpath", required_argument, NULL, OPT_SWAP_BANGPATH },
+	{ "own-addresses", required_argument, NULL, OPT_OWN_ADDRESSES },
 	{ "delimiter", required_argument, NULL, 'e' },
 	{ "delay", required_argument, NULL, 'T' },
 	{ "milter-timeout", required_argument, NULL, 'M' },
@@ -205,6 +211,35 @@ domain_ok(const char *d)
 	return 1;
 }
 
+/* add_domain - append one checked domain, IDN as its A-labels */
+static int
+add_domain(struct config *cfg, const char *tok, FILE *err)
+{
+	char *alabel = NULL, **p;
+	int rc;
+
+	if (util_has_8bit(tok) && (rc = idn2_to_ascii_8z(tok, &alabel,
+	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)) != IDN2_OK) {
+		fprintf(err, PROG ": -d/--domain: \"%s\" is not an"
+		    " internationalised domain name: %s\n", tok,
+		    idn2_strerror(rc));
+		return -1;
+	}
+	p = realloc(cfg->domains, (cfg->ndomains + 1) * sizeof(char *));
+	if (p == NULL) {
+		idn2_free(alabel);
+		return -1;
+	}
+	cfg->domains = p;
+	if ((p[cfg->ndomains] = strdup(alabel ? alabel : tok)) == NULL) {
+		idn2_free(alabel);
+		return -1;
+	}
+	idn2_free(alabel);
+	util_lower(p[cfg->ndomains++]);
+	return 0;
+}
+
 /* add_domains - append a comma/space separated list of local domains */
 static int
 add_domains(struct config *cfg, const char *arg, FILE *err)
@@ -213,6 +248,8 @@ add_domains(struct config *cfg, const char *arg, FILE *err)
 	int rc = 0, n = 0;
 	size_t len;
 
+	if (copy == NULL)
+		return -1;
 	for (tok = strtok_r(copy, " ,", &save); tok;
 	    tok = strtok_r(NULL, " ,", &save)) {
 		len = strlen(tok);
@@ -224,16 +261,59 @@ add_domains(struct config *cfg, const char *arg, FILE *err)
 			rc = -1;
 			break;
 		}
-		cfg->domains = realloc(cfg->domains,
-		    (cfg->ndomains + 1) * sizeof(char *));
-		cfg->domains[cfg->ndomains] = strdup(tok);
-		util_lower(cfg->domains[cfg->ndomains]);
-		cfg->ndomains++;
+		if ((rc = add_domain(cfg, tok, err)) < 0)
+			break;
 		n++;
 	}
 	if (rc == 0 && n == 0) {
 		fprintf(err, PROG ": -d/--domain: empty domain list\n");
 		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+/* yes_no - "yes" or "no" for flag into *out */
+static int
+yes_no(const char *flag, const char *arg, int *out, FILE *err)
+{
+	if (strcasecmp(arg, "yes") && strcasecmp(arg, "no")) {
+		fprintf(err, PROG ": %s: \"%s\" is not yes or no\n", flag, arg);
+		return -1;
+	}
+	*out = strcasecmp(arg, "yes") == 0;
+	return 0;
+}
+
+/* set_own - --own-addresses any, none or a list of networks */
+static int
+set_own(struct config *cfg, const char *arg, const char *flag, FILE *err)
+{
+	char *copy, *tok, *save = NULL;
+	struct cidr c, *p;
+	int rc = 0;
+
+	free(cfg->own);
+	cfg->own = NULL;
+	cfg->nown = 0;
+	cfg->own_any = strcasecmp(arg, "any") == 0;
+	if (cfg->own_any || strcasecmp(arg, "none") == 0)
+		return 0;
+	if ((copy = strdup(arg)) == NULL)
+		return -1;
+	for (tok = strtok_r(copy, " ,", &save); tok && rc == 0;
+	    tok = strtok_r(NULL, " ,", &save)) {
+		if (cidr_parse(tok, &c) < 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not any, none or an"
+			    " IPv4 or IPv6 network\n", flag, tok);
+			rc = -1;
+		} else if ((p = realloc(cfg->own, (cfg->nown + 1) *
+		    sizeof(*p))) == NULL) {
+			rc = -1;
+		} else {
+			cfg->own = p;
+			cfg->own[cfg->nown++] = c;
+		}
 	}
 	free(copy);
 	return rc;
@@ -576,15 +656,17 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 		cfg->cap_tempfail = arg[1] == '5';
 		return 0;
 	case OPT_EXEMPT_CHECK:
-		if (strcasecmp(arg, "yes") && strcasecmp(arg, "no")) {
-			fprintf(err, PROG ": %s: \"%s\" is not yes or no\n",
-			    flag, arg);
-			return -1;
-		}
-		cfg->exempt_check = strcasecmp(arg, "yes") == 0;
-		return 0;
+		return yes_no(flag, arg, &cfg->exempt_check, err);
 	case OPT_TRUSTED:
 		return add_trusted(cfg, arg, flag, err);
+	case OPT_SUBDOMAINS:
+		return yes_no(flag, arg, &cfg->subdomains, err);
+	case OPT_PERCENT_HACK:
+		return yes_no(flag, arg, &cfg->percent_hack, err);
+	case OPT_SWAP_BANGPATH:
+		return yes_no(flag, arg, &cfg->swap_bangpath, err);
+	case OPT_OWN_ADDRESSES:
+		return set_own(cfg, arg, flag, err);
 	case OPT_PREFIX4:
 		return whole(flag, arg, 8, 32, &cfg->prefix4, err);
 	case OPT_PREFIX6:

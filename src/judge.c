@@ -5,10 +5,13 @@
  *	judge one recipient: parse, classify, look up, decide
  * DESCRIPTION
  *	Order of the rules: a recipient that cannot be parsed is a syntax
- *	error; a bare local part (Postfix appends $myorigin later) or a
- *	domain that is not local passes unchecked; postmaster in a local
- *	domain passes (RFC 5321 section 4.5.1); everything else is looked
- *	up. With a recipient delimiter, "user+tag" and "user" are asked for
+ *	error if its domain is (or may be) ours, and passes unchecked if
+ *	it is not; a parsed one is first routed as Postfix will route it
+ *	(route_resolve: percent hack, bang path, user@domain@domain); a
+ *	bare local part (Postfix appends $myorigin later), a domain that is
+ *	not local or an address literal passes unchecked; postmaster in a
+ *	local domain passes (RFC 5321 section 4.5.1); everything else is
+ *	looked up. With a recipient delimiter, "user+tag" and "user" are asked for
  *	in the same query, so the lookup stays within one timeout.
  *
  *	The reply text quotes the address; libmilter reads '%' in a reply
@@ -21,6 +24,7 @@
 #include <string.h>
 
 #include "judge.h"
+#include "route.h"
 #include "util.h"
 
 #define REPLY_ADDR_MAX 300	/* longer addresses are cut in replies */
@@ -114,16 +118,37 @@ judge_policy(const struct config *cfg, struct policy_config *pc)
 	pc->exempt_check = cfg->exempt_check;
 }
 
-/* local_class - postmaster, non-local, or -1: a recipient to look up */
+/*
+ * local_class - postmaster, non-local, or -1: a recipient to look up, in
+ * *r as Postfix will route it (out->routed names it if it differs)
+ */
 static int
-local_class(const struct config *cfg, const struct addr *a)
+local_class(const struct config *cfg, const struct addr *a, struct addr *r,
+    struct judge_result *out)
 {
-	if (addr_is_postmaster(a) &&
-	    (a->domain[0] == '\0' || config_is_local(cfg, a->domain)))
+	enum route_class rc = route_resolve(cfg, a, r);
+
+	if (strcmp(r->full, a->full) != 0)
+		util_strlcpy(out->routed, r->full, sizeof(out->routed));
+	if (addr_is_postmaster(r) && (rc == ROUTE_BARE || rc == ROUTE_OURS))
 		return RCPT_POSTMASTER;
-	if (a->domain[0] == '\0' || !config_is_local(cfg, a->domain))
+	if (rc != ROUTE_OURS)
 		return RCPT_NONLOCAL;
 	return -1;
+}
+
+/* syntax_class - a recipient that does not parse: ours (501) or not */
+static enum rcpt_class
+syntax_class(const struct config *cfg, const char *rcpt)
+{
+	char dom[ADDR_DOMAIN_MAX + 1];
+
+	if (!addr_domain_hint(rcpt, dom, sizeof(dom)))
+		return RCPT_BAD_SYNTAX;		/* cannot tell: refuse */
+	if (dom[0] == '[' ? route_literal_is_ours(cfg, dom) :
+	    config_is_local(cfg, dom))
+		return RCPT_BAD_SYNTAX;
+	return RCPT_NONLOCAL;	/* not ours to judge, odd or not */
 }
 
 /* lookup - ask the directory (user+tag and user in one query) */
@@ -212,7 +237,7 @@ judge_recipient(const struct config *cfg, struct directory *dir,
 {
 	struct policy_config pc;
 	struct policy_input in;
-	struct addr a;
+	struct addr a, r;
 	const char *why = NULL;
 	int cls;
 
@@ -221,10 +246,11 @@ judge_recipient(const struct config *cfg, struct directory *dir,
 	judge_policy(cfg, &pc);
 	policy_in(s, &in);
 	if (addr_parse(rcpt, &a, &why) != ADDR_OK) {
-		in.cls = RCPT_BAD_SYNTAX;
-		util_strlcpy(out->error, why, sizeof(out->error));
+		in.cls = syntax_class(cfg, rcpt);
+		if (in.cls == RCPT_BAD_SYNTAX)
+			util_strlcpy(out->error, why, sizeof(out->error));
 		a.full[0] = '\0';
-	} else if ((cls = local_class(cfg, &a)) >= 0) {
+	} else if ((cls = local_class(cfg, &a, &r, out)) >= 0) {
 		in.cls = (enum rcpt_class)cls;
 	} else if (s->mta_rejected) {
 		in.cls = RCPT_UNKNOWN;	/* Postfix said so: no lookup */
@@ -236,7 +262,7 @@ judge_recipient(const struct config *cfg, struct directory *dir,
 		in.cls = RCPT_UNKNOWN;	/* never existed: no lookup */
 		out->trap = 1;
 	} else {
-		in.cls = lookup(cfg, dir, &a, out);
+		in.cls = lookup(cfg, dir, &r, out);
 	}
 	out->cls = in.cls;
 	policy_decide(&pc, &in, &out->decision);

@@ -29,6 +29,8 @@ struct judge_result {
 	double		score;		/* client network's score after it */
 	double		wide_score;	/* ... the wide network's */
 	int		trap;		/* a trap address (--trap-file) */
+	char		routed[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
+					/* judged as, if not as given */
 	char		filter[1024];	/* what the directory was asked */
 	char		error[512];	/* directory or syntax problem */
 	char		reply[JUDGE_REPLY_MAX];	/* text for smfi_setreply */

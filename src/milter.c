@@ -376,7 +376,7 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     const struct judge_result *res, double slept)
 {
 	char from[SHOW_MAX * 4], to[SHOW_MAX * 4], who[256], err[1024];
-	char extra[256];
+	char extra[SHOW_MAX * 4 + 512];
 	const char *qid = smfi_getsymval(ctx, "i");
 	size_t n;
 
@@ -392,6 +392,13 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	}
 	n = (size_t)snprintf(extra, sizeof(extra), "%s%s",
 	    clients_net(cc->cl)[0] ? " net=" : "", clients_net(cc->cl));
+	if (res->routed[0] && n < sizeof(extra)) {
+		char r[SHOW_MAX * 4];
+
+		util_log_escape(res->routed, r, sizeof(r), 0);
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    " routed=<%s>", r);
+	}
 	if (res->score > 0 && n < sizeof(extra))
 		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
 		    " score=%.2f", res->score);

@@ -100,6 +100,9 @@ query_run(const struct config *cfg, struct directory *dir, FILE *out)
 	    config_is_trusted(cfg, &ip);
 	judge_recipient(cfg, dir, cfg->query, &s, &r);
 	fprintf(out, "address:  %s\n", cfg->query);
+	if (r.routed[0])
+		fprintf(out, "routed:   %s (as Postfix will route it)\n",
+		    r.routed);
 	fprintf(out, "session:  %s%s, client %s, sender <%s>\n",
 	    authenticated ? "authenticated as " : "anonymous",
 	    authenticated ? cfg->query_auth : "",

@@ -135,6 +135,16 @@ util_log_escape(const char *in, char *out, size_t outlen, int keep_space)
 	out[o] = '\0';
 }
 
+/* util_has_8bit - s has a byte of 0x80 or above */
+int
+util_has_8bit(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
 /* util_lower - ASCII lower-case in place */
 void
 util_lower(char *s)

@@ -26,6 +26,9 @@ int util_parse_seconds(const char *s, double min, double max, double *out);
 /* util_parse_long - strict decimal integer in [min, max]; 0 ok, -1 bad */
 int util_parse_long(const char *s, long min, long max, long *out);
 
+/* util_has_8bit - s has a byte of 0x80 or above */
+int util_has_8bit(const char *s);
+
 /* util_strlcpy - copy with truncation, always terminated; returns strlen(src) */
 size_t util_strlcpy(char *dst, const char *src, size_t size);
 

@@ -90,7 +90,8 @@ plain_local(const char *l)
 
 	for (p = (const unsigned char *)l; *p; p++)
 		if (*p < 0x80 && (*p <= 0x20 || *p == 0x7f || *p == '"' ||
-		    *p == '<' || *p == '>' || *p == '@'))
+		    *p == '<' || *p == '>' || *p == '@' || *p == '(' ||
+		    *p == ')'))
 			return 0;
 	return 1;
 }
@@ -185,8 +186,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FAIL("domain \"%s\" has upper case or a control byte", a.domain);
 	if (a.domain[0] != '\0' && !domain_ok(a.domain))
 		FAIL("domain \"%s\" is not a host name or literal", a.domain);
+	/* an '@' in a quoted word or a comment names no domain */
 	if (a.domain[0] == '\0' && memchr(input, '@', alen) != NULL &&
-	    input[strspn(input, " \t<")] != '"' &&
+	    memchr(input, '"', alen) == NULL &&
+	    memchr(input, '(', alen) == NULL &&
 	    input[strspn(input, " \t<")] != '@')
 		FAIL("input has '@' but the domain is empty");
 

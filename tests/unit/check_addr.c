@@ -137,6 +137,71 @@ START_TEST(test_quoted_local)
 }
 END_TEST
 
+START_TEST(test_obsolete_local)
+{
+	/* RFC 5322 obs-local-part: words, quoted or not, joined by dots */
+	expect_ok("<\"erin\".mixed@example.com>", "erin.mixed", "example.com",
+	    "erin.mixed@example.com");
+	expect_ok("<\"John\".\"Doe\"@gmail.com>", "john.doe", "gmail.com",
+	    "john.doe@gmail.com");
+	expect_ok("<a.\"b c\".d@example.com>", "a.b c.d", "example.com",
+	    "a.b c.d@example.com");
+	expect_ok("<first.\"last\"@example.com>", "first.last", "example.com",
+	    "first.last@example.com");
+	/* a quoted word must stand between dots */
+	expect_bad("<\"erin\"mixed@example.com>", ADDR_SYNTAX, "junk");
+	expect_bad("<erin\"mixed\"@example.com>", ADDR_SYNTAX, "quote");
+	expect_bad("<\"erin\".\"mixed@example.com>", ADDR_SYNTAX, "quote");
+}
+END_TEST
+
+START_TEST(test_routing_local)
+{
+	/* the domain follows the last unquoted @; the rest is local part */
+	expect_ok("<nobody@example.com@[127.0.0.1]>", "nobody@example.com",
+	    "[127.0.0.1]", "nobody@example.com@[127.0.0.1]");
+	expect_ok("alice@example.com@other", "alice@example.com", "other",
+	    "alice@example.com@other");
+	expect_ok("<nobody%example.com@[127.0.0.1]>", "nobody%example.com",
+	    "[127.0.0.1]", "nobody%example.com@[127.0.0.1]");
+	expect_ok("<example.com!nobody@example.com>", "example.com!nobody",
+	    "example.com", "example.com!nobody@example.com");
+	expect_ok("<\"a@b\"@c@example.com>", "a@b@c", "example.com",
+	    "a@b@c@example.com");
+	expect_bad("<@example.com@example.com>", ADDR_SYNTAX, NULL);
+}
+END_TEST
+
+START_TEST(test_comments)
+{
+	/* Postfix's parser drops comments: so do we, where they balance */
+	expect_ok("<nobody@example.com(@evil.org)>", "nobody", "example.com",
+	    "nobody@example.com");
+	expect_ok("<nob(x (y))ody@example.com>", "nobody", "example.com",
+	    "nobody@example.com");
+	expect_ok("<\"(kept)\"@example.com>", "(kept)", "example.com",
+	    "(kept)@example.com");
+}
+END_TEST
+
+START_TEST(test_domain_hint)
+{
+	char d[ADDR_DOMAIN_MAX + 1];
+
+	ck_assert(addr_domain_hint("<\"john\"doe@Elsewhere.ORG.>", d, sizeof(d)));
+	ck_assert_str_eq(d, "elsewhere.org");
+	ck_assert(addr_domain_hint("<\"odd@example.com>", d, sizeof(d)));
+	ck_assert_str_eq(d, "example.com");
+	ck_assert(addr_domain_hint("<a b@example.com(x)>", d, sizeof(d)));
+	ck_assert_str_eq(d, "example.com");
+	ck_assert(addr_domain_hint("<x@[127.0.0.1]>", d, sizeof(d)));
+	ck_assert_str_eq(d, "[127.0.0.1]");
+	ck_assert(!addr_domain_hint("<>", d, sizeof(d)));
+	ck_assert(!addr_domain_hint("<nodomain>", d, sizeof(d)));
+	ck_assert(!addr_domain_hint("<x@>", d, sizeof(d)));
+}
+END_TEST
+
 START_TEST(test_source_route)
 {
 	expect_ok("<@a.example,@b.example:user@example.com>", "user",
@@ -258,7 +323,6 @@ START_TEST(test_space_control)
 	expect_bad("alice@exa mple.com", ADDR_SYNTAX, "domain");
 	expect_bad("alice@example.com\r\n", ADDR_SYNTAX, "domain");
 	expect_bad("alice@exa\x01mple.com", ADDR_SYNTAX, "domain");
-	expect_bad("alice@example.com@other", ADDR_SYNTAX, "domain");
 	expect_bad("\"a\x01" "b\"@example.com", ADDR_SYNTAX, "control");
 	expect_bad("\"a\\\x01" "b\"@example.com", ADDR_SYNTAX, "control");
 }
@@ -466,6 +530,10 @@ addr_suite(void)
 
 	tc = tcase_create("rfc5321");
 	tcase_add_test(tc, test_quoted_local);
+	tcase_add_test(tc, test_obsolete_local);
+	tcase_add_test(tc, test_routing_local);
+	tcase_add_test(tc, test_comments);
+	tcase_add_test(tc, test_domain_hint);
 	tcase_add_test(tc, test_source_route);
 	tcase_add_test(tc, test_trailing_dot);
 	tcase_add_test(tc, test_ip_literal);

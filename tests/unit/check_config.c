@@ -352,7 +352,8 @@ START_TEST(test_domain_8bit)
 {
 	ck_assert_int_eq(PARSE("-d", "Ex\xc3\xa4mple.DE"), CONFIG_OK);
 	ck_assert_uint_eq(cfg.ndomains, 1);
-	ck_assert_str_eq(cfg.domains[0], "ex\xc3\xa4mple.de");
+	/* kept as A-labels: the UTF-8 and the ASCII form are one domain */
+	ck_assert_str_eq(cfg.domains[0], "xn--exmple-cua.de");
 }
 END_TEST
 
@@ -1021,10 +1022,14 @@ START_TEST(test_is_local)
 	ck_assert(config_is_local(&cfg, "example.com"));
 	ck_assert(config_is_local(&cfg, "b.example"));
 	ck_assert(!config_is_local(&cfg, "c.example"));
-	ck_assert(!config_is_local(&cfg, "sub.example.com"));
+	/* subdomains count, as relay_domains does in Postfix by default */
+	ck_assert(config_is_local(&cfg, "sub.example.com"));
 	ck_assert(!config_is_local(&cfg, "example.co"));
 	ck_assert(!config_is_local(&cfg, "example.com.evil"));
 	ck_assert(!config_is_local(&cfg, ""));
+	ck_assert_int_eq(PARSE("-d", "example.com", "--subdomains", "no"),
+	    CONFIG_OK);
+	ck_assert(!config_is_local(&cfg, "sub.example.com"));
 }
 END_TEST
 
