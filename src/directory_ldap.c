@@ -25,9 +25,15 @@
  *	dead server shows before the search. Searches ask for no
  *	attributes and at most one entry, and never dereference aliases.
  *
+ *	Connections are opened asynchronously (LDAP_OPT_CONNECT_ASYNC), so
+ *	that the ldaps:// handshake waits where the deadline bounds it.
+ *
  *	Outcomes: entries found, or a size limit hit after one entry, is
  *	"found"; a search that succeeds with no entry is "not found";
  *	everything else, including a missing search base, is an error.
+ *	Continuation references and referrals are followed (in
+ *	directory_ldap_ref.c): "not found" only if every server referred
+ *	to says so.
  */
 #include "autoconfig.h"
 
@@ -42,6 +48,7 @@
 #include <ldap.h>
 
 #include "directory_ldap.h"
+#include "directory_ldap_ref.h"
 #include "ldap_hint.h"
 #include "ldap_escape.h"
 #include "log.h"
@@ -397,40 +404,29 @@ slot_connect(struct ldap_dir *ld, struct ldap_slot *slot, double deadline,
 	return -1;
 }
 
-/* slot_search - one search; DIR_* result, and the LDAP code in *rcp */
+/* ref_connect - connect_one() for a server a reference names */
+static LDAP *
+ref_connect(void *arg, const char *uri, double budget, struct dir_query *q)
+{
+	return connect_one(arg, uri, budget, q);
+}
+
+/*
+ * slot_search - one search, continuation references followed; DIR_*
+ * result, and the LDAP code of the search on the slot's own connection
+ * in *rcp
+ */
 static enum dir_result
 slot_search(struct ldap_dir *ld, struct ldap_slot *slot, const char *filter,
     double deadline, struct dir_query *q, int *rcp)
 {
-	static char *attrs[] = { LDAP_NO_ATTRS, NULL };
-	struct timeval tv = to_timeval(deadline - util_now());
-	LDAPMessage *res = NULL;
-	enum dir_result r;
-	int rc;
+	struct ldap_ref_ctx c;
 
-	rc = ldap_search_ext_s(slot->ld, ld->base, ld->scope, filter, attrs, 1,
-	    NULL, NULL, &tv, 1, &res);
-	*rcp = rc;
-	switch (rc) {
-	case LDAP_SUCCESS:
-		r = ldap_count_entries(slot->ld, res) > 0 ? DIR_FOUND :
-		    DIR_NOTFOUND;
-		break;
-	case LDAP_SIZELIMIT_EXCEEDED:
-		r = DIR_FOUND;
-		break;
-	case LDAP_NO_SUCH_OBJECT:
-		set_error(slot->ld, q, "search base does not exist", rc);
-		r = DIR_ERROR;
-		break;
-	default:
-		set_error(slot->ld, q, "search", rc);
-		r = DIR_ERROR;
-		break;
-	}
-	if (res)
-		ldap_msgfree(res);
-	return r;
+	c.connect_fn = ref_connect;
+	c.arg = ld;
+	c.filter = filter;
+	c.scope = ld->scope;
+	return ldap_ref_search(&c, slot->ld, ld->base, deadline, q, rcp);
 }
 
 /* note_state - log when the directory goes away or comes back, once */
@@ -505,7 +501,9 @@ ldap_lookup(void *impl, const struct addr *alts, size_t nalts,
 		if (fresh && slot_connect(ld, slot, deadline, q) < 0)
 			break;
 		r = slot_search(ld, slot, filter, deadline, q, &rc);
-		if (r != DIR_ERROR || rc == LDAP_NO_SUCH_OBJECT)
+		/* No such base, or a server referred to failed: keep it. */
+		if (r != DIR_ERROR || rc == LDAP_NO_SUCH_OBJECT ||
+		    rc == LDAP_SUCCESS)
 			break;
 		if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ||
 		    rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||
