@@ -8,7 +8,8 @@
 #   - the delegated user is accepted (250): the reference is followed;
 #   - an unknown user still gets 550 after the tarpit delay (the referred
 #     server was asked too, and it has no entry either);
-#   - the second slapd stopped: the delegated user gets 451, never 550;
+#   - the second slapd hung (SIGSTOP) or stopped: the delegated user gets
+#     451 within the LDAP timeout, never 550;
 #   - and that 451 was not cached as a negative: with the second slapd back,
 #     the same user is accepted at once.
 # shellcheck source=tests/integration/lib.sh
@@ -76,6 +77,12 @@ mt_check "an unknown user gets 550 after the tarpit delay" \
 mt_slapd_use 2
 mt_check "slapd 2 was asked for the delegated user" \
 	[ "$(mt_slapd_searches "(mail=$D)")" -ge 1 ]
+
+mt_say "== slapd 2 hung (SIGSTOP)"
+kill -STOP "$MT_SLAPD_PID"
+mt_check "the delegated user gets 451 within the LDAP timeout + 1 s" \
+	mt_rcpt tempfail "<dave+hung@example.com>" "max=$((LTIMEOUT + 1))" label=hung
+kill -CONT "$MT_SLAPD_PID"
 
 mt_say "== slapd 2 stopped"
 mt_stop_slapd
