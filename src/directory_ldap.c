@@ -25,19 +25,21 @@
  *	dead server shows before the search. Searches ask for no
  *	attributes and at most one entry, and never dereference aliases.
  *
+ *	Connections are opened asynchronously (LDAP_OPT_CONNECT_ASYNC), so
+ *	that the ldaps:// handshake waits where the deadline bounds it.
+ *
  *	Outcomes: entries found, or a size limit hit after one entry, is
  *	"found"; a search that succeeds with no entry is "not found";
  *	everything else, including a missing search base, is an error.
+ *	Continuation references and referrals are followed (in
+ *	directory_ldap_ref.c): "not found" only if every server referred
+ *	to says so.
  */
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,8 @@
 #include <ldap.h>
 
 #include "directory_ldap.h"
+#include "directory_ldap_ref.h"
+#include "ldap_hint.h"
 #include "ldap_escape.h"
 #include "log.h"
 #include "util.h"
@@ -208,79 +212,13 @@ server_order(struct ldap_dir *ld, int *order)
 	return n;
 }
 
-/*
- * tcp_reachable - does a plain TCP connect to the URI's host and port
- * succeed within a second? Used only after a failed TLS connection, to
- * tell a certificate problem from a server that is down.
- */
-static int
-tcp_reachable(const char *uri)
-{
-	struct addrinfo hints, *res = NULL;
-	LDAPURLDesc *lud = NULL;
-	struct pollfd pfd;
-	char port[16];
-	int fd, ok = 0, soerr = 0;
-	socklen_t len = sizeof(soerr);
-
-	if (uri == NULL || ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
-		return 0;
-	if (lud->lud_host == NULL || lud->lud_host[0] == '\0' ||
-	    strcasecmp(lud->lud_scheme, "ldapi") == 0) {
-		ldap_free_urldesc(lud);
-		return 0;
-	}
-	snprintf(port, sizeof(port), "%d", lud->lud_port ? lud->lud_port :
-	    strcasecmp(lud->lud_scheme, "ldaps") == 0 ? 636 : 389);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(lud->lud_host, port, &hints, &res) == 0 && res) {
-		fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-		if (fd >= 0) {
-			if (connect(fd, res->ai_addr, res->ai_addrlen) == 0)
-				ok = 1;
-			else if (errno == EINPROGRESS) {
-				pfd.fd = fd;
-				pfd.events = POLLOUT;
-				if (poll(&pfd, 1, 1000) == 1 &&
-				    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
-				    &len) == 0 && soerr == 0)
-					ok = 1;
-			}
-			close(fd);
-		}
-	}
-	if (res)
-		freeaddrinfo(res);
-	ldap_free_urldesc(lud);
-	return ok;
-}
-
-/* tls_hint - add the likely cause when a TLS connection failed */
-static void
-tls_hint(const char *uri, int rc, struct dir_query *q)
-{
-	size_t n = strlen(q->error);
-
-	if ((rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR) &&
-	    tcp_reachable(uri))
-		snprintf(q->error + n, sizeof(q->error) - n, " (TCP connects,"
-		    " so the TLS handshake failed: is the server's certificate"
-		    " signed by a CA in --tls-cacert or TLS_CACERT, and does its"
-		    " name match the URI?)");
-}
-
-/* connect_one - open, StartTLS and bind one connection within budget */
+/* handle_new - a handle for uri with every option set; NULL on error */
 static LDAP *
-connect_one(struct ldap_dir *ld, const char *uri, double budget,
+handle_new(struct ldap_dir *ld, const char *uri, double budget,
     struct dir_query *q)
 {
 	int rc, version = LDAP_VERSION3, deref = LDAP_DEREF_NEVER, zero = 0;
-	double deadline = util_now() + budget;
 	struct timeval tv = to_timeval(budget);
-	struct berval cred = { 0, NULL };
-	const char *what;
-	char label[300];
 	LDAP *l = NULL;
 
 	rc = ldap_initialize(&l, uri);
@@ -292,6 +230,14 @@ connect_one(struct ldap_dir *ld, const char *uri, double budget,
 	ldap_set_option(l, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
 	ldap_set_option(l, LDAP_OPT_RESTART, LDAP_OPT_ON);
 	ldap_set_option(l, LDAP_OPT_DEREF, &deref);
+	/*
+	 * Connect without blocking: with a network timeout alone, libldap
+	 * (2.5, GnuTLS) retries the ldaps:// handshake in a busy loop for
+	 * as long as a server that accepted the TCP connection stays silent.
+	 * Asynchronously, the handshake waits in ldap_result(), which the
+	 * API timeout bounds.
+	 */
+	ldap_set_option(l, LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON);
 	ldap_set_option(l, LDAP_OPT_NETWORK_TIMEOUT, &tv);
 	ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
 	if (ld->tls_cacert || ld->tls_cacertdir) {
@@ -303,25 +249,105 @@ connect_one(struct ldap_dir *ld, const char *uri, double budget,
 			    ld->tls_cacertdir);
 		ldap_set_option(l, LDAP_OPT_X_TLS_NEWCTX, &zero);
 	}
-	snprintf(label, sizeof(label), "%s", uri ? uri : "(ldap.conf URI)");
+	return l;
+}
 
-	if (ld->starttls) {
-		rc = ldap_start_tls_s(l, NULL, NULL);
-		if (rc != LDAP_SUCCESS) {
-			if (ld->starttls > 1 || rc == LDAP_SERVER_DOWN ||
-			    rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR) {
-				snprintf(label + strlen(label),
-				    sizeof(label) - strlen(label), ": StartTLS");
-				set_error(l, q, label, rc);
-				if (rc == LDAP_CONNECT_ERROR)
-					tls_hint(uri, rc, q);
-				ldap_unbind_ext(l, NULL, NULL);
-				return NULL;
-			}
-			log_warnx("ldap: %s: StartTLS failed, going on without"
-			    " it (give -ZZ to require it): %s", label,
-			    ldap_err2string(rc));
-		}
+/*
+ * connect_failed - describe a failed connect (step "what" of uri): a
+ * timeout names the time, a quick TLS failure gets the TCP probe's hint
+ */
+static void
+connect_failed(LDAP *l, const char *uri, const char *what, int rc,
+    double budget, double deadline, int tls, struct dir_query *q)
+{
+	char label[300];
+
+	snprintf(label, sizeof(label), "%s: %s", uri ? uri : "(ldap.conf URI)",
+	    what);
+	/* libldap reports a handshake cut short by the timeout as "down". */
+	if (rc == LDAP_TIMEOUT || util_now() >= deadline - 0.01) {
+		snprintf(q->error, sizeof(q->error), "%s: timed out: no answer"
+		    " within %.3gs%s%s (is the server hung or overloaded?)",
+		    label, budget, rc == LDAP_TIMEOUT ? "" : "; libldap says: ",
+		    rc == LDAP_TIMEOUT ? "" : ldap_err2string(rc));
+		return;
+	}
+	set_error(l, q, label, rc);
+	if (tls)
+		ldap_hint_tls(uri, rc, deadline, q->error, sizeof(q->error));
+}
+
+/* start_tls - -Z/-ZZ: 0 go on (with TLS, or without it for -Z), -1 fail */
+static int
+start_tls(struct ldap_dir *ld, LDAP *l, const char *uri, double budget,
+    double deadline, struct dir_query *q)
+{
+	int rc;
+
+	rc = ldap_start_tls_s(l, NULL, NULL);
+	if (rc == LDAP_SUCCESS)
+		return 0;
+	if (ld->starttls > 1 || rc == LDAP_SERVER_DOWN ||
+	    rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR) {
+		connect_failed(l, uri, "StartTLS", rc, budget, deadline,
+		    rc == LDAP_CONNECT_ERROR, q);
+		return -1;
+	}
+	log_warnx("ldap: %s: StartTLS failed, going on without it (give -ZZ"
+	    " to require it): %s", uri ? uri : "(ldap.conf URI)",
+	    ldap_err2string(rc));
+	return 0;
+}
+
+/* bind_now - bind as configured (anonymously if nothing is); LDAP code */
+static int
+bind_now(struct ldap_dir *ld, LDAP *l, const char **what)
+{
+	struct berval cred = { 0, NULL };
+
+	if (ld->sasl_external) {
+		/*
+		 * An empty (not absent) initial response: "no authorization
+		 * identity", so the bind completes in one round trip.
+		 */
+		*what = "SASL EXTERNAL bind";
+		cred.bv_val = (char *)"";
+		return ldap_sasl_bind_s(l, NULL, "EXTERNAL", &cred, NULL, NULL,
+		    NULL);
+	}
+	if (ld->bind_dn) {
+		*what = "bind";
+		cred.bv_val = ld->password;
+		cred.bv_len = strlen(ld->password);
+		return ldap_sasl_bind_s(l, ld->bind_dn, LDAP_SASL_SIMPLE, &cred,
+		    NULL, NULL, NULL);
+	}
+	*what = "anonymous bind";
+	return ldap_sasl_bind_s(l, "", LDAP_SASL_SIMPLE, &cred, NULL, NULL,
+	    NULL);
+}
+
+/*
+ * connect_one - open, StartTLS and bind one connection within budget:
+ * the TCP connect, the TLS handshake, StartTLS and the bind all end by
+ * the same deadline
+ */
+static LDAP *
+connect_one(struct ldap_dir *ld, const char *uri, double budget,
+    struct dir_query *q)
+{
+	double deadline = util_now() + budget;
+	struct timeval tv;
+	const char *what;
+	char label[300];
+	LDAP *l;
+	int rc;
+
+	if ((l = handle_new(ld, uri, budget, q)) == NULL)
+		return NULL;
+	if (ld->starttls && start_tls(ld, l, uri, budget, deadline, q) < 0) {
+		ldap_unbind_ext(l, NULL, NULL);
+		return NULL;
 	}
 
 	/*
@@ -330,33 +356,13 @@ connect_one(struct ldap_dir *ld, const char *uri, double budget,
 	 */
 	tv = to_timeval(deadline - util_now());
 	ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
-	if (ld->sasl_external) {
-		/*
-		 * An empty (not absent) initial response: "no authorization
-		 * identity", so the bind completes in one round trip.
-		 */
-		what = "SASL EXTERNAL bind";
-		cred.bv_val = (char *)"";
-		rc = ldap_sasl_bind_s(l, NULL, "EXTERNAL", &cred, NULL, NULL,
-		    NULL);
-	} else if (ld->bind_dn) {
-		what = "bind";
-		cred.bv_val = ld->password;
-		cred.bv_len = strlen(ld->password);
-		rc = ldap_sasl_bind_s(l, ld->bind_dn, LDAP_SASL_SIMPLE, &cred,
-		    NULL, NULL, NULL);
-	} else {
-		what = "anonymous bind";
-		rc = ldap_sasl_bind_s(l, "", LDAP_SASL_SIMPLE, &cred, NULL,
-		    NULL, NULL);
-	}
+	ldap_set_option(l, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+	rc = bind_now(ld, l, &what);
 	if (rc != LDAP_SUCCESS) {
-		snprintf(label + strlen(label), sizeof(label) - strlen(label),
-		    ": %s%s%s", what, ld->bind_dn ? " as " : "",
-		    ld->bind_dn ? ld->bind_dn : "");
-		set_error(l, q, label, rc);
-		if (uri && strncasecmp(uri, "ldaps:", 6) == 0)
-			tls_hint(uri, rc, q);
+		snprintf(label, sizeof(label), "%s%s%s", what,
+		    ld->bind_dn ? " as " : "", ld->bind_dn ? ld->bind_dn : "");
+		connect_failed(l, uri, label, rc, budget, deadline,
+		    uri && strncasecmp(uri, "ldaps:", 6) == 0, q);
 		ldap_unbind_ext(l, NULL, NULL);
 		return NULL;
 	}
@@ -398,40 +404,29 @@ slot_connect(struct ldap_dir *ld, struct ldap_slot *slot, double deadline,
 	return -1;
 }
 
-/* slot_search - one search; DIR_* result, and the LDAP code in *rcp */
+/* ref_connect - connect_one() for a server a reference names */
+static LDAP *
+ref_connect(void *arg, const char *uri, double budget, struct dir_query *q)
+{
+	return connect_one(arg, uri, budget, q);
+}
+
+/*
+ * slot_search - one search, continuation references followed; DIR_*
+ * result, and the LDAP code of the search on the slot's own connection
+ * in *rcp
+ */
 static enum dir_result
 slot_search(struct ldap_dir *ld, struct ldap_slot *slot, const char *filter,
     double deadline, struct dir_query *q, int *rcp)
 {
-	static char *attrs[] = { LDAP_NO_ATTRS, NULL };
-	struct timeval tv = to_timeval(deadline - util_now());
-	LDAPMessage *res = NULL;
-	enum dir_result r;
-	int rc;
+	struct ldap_ref_ctx c;
 
-	rc = ldap_search_ext_s(slot->ld, ld->base, ld->scope, filter, attrs, 1,
-	    NULL, NULL, &tv, 1, &res);
-	*rcp = rc;
-	switch (rc) {
-	case LDAP_SUCCESS:
-		r = ldap_count_entries(slot->ld, res) > 0 ? DIR_FOUND :
-		    DIR_NOTFOUND;
-		break;
-	case LDAP_SIZELIMIT_EXCEEDED:
-		r = DIR_FOUND;
-		break;
-	case LDAP_NO_SUCH_OBJECT:
-		set_error(slot->ld, q, "search base does not exist", rc);
-		r = DIR_ERROR;
-		break;
-	default:
-		set_error(slot->ld, q, "search", rc);
-		r = DIR_ERROR;
-		break;
-	}
-	if (res)
-		ldap_msgfree(res);
-	return r;
+	c.connect_fn = ref_connect;
+	c.arg = ld;
+	c.filter = filter;
+	c.scope = ld->scope;
+	return ldap_ref_search(&c, slot->ld, ld->base, deadline, q, rcp);
 }
 
 /* note_state - log when the directory goes away or comes back, once */
@@ -506,7 +501,9 @@ ldap_lookup(void *impl, const struct addr *alts, size_t nalts,
 		if (fresh && slot_connect(ld, slot, deadline, q) < 0)
 			break;
 		r = slot_search(ld, slot, filter, deadline, q, &rc);
-		if (r != DIR_ERROR || rc == LDAP_NO_SUCH_OBJECT)
+		/* No such base, or a server referred to failed: keep it. */
+		if (r != DIR_ERROR || rc == LDAP_NO_SUCH_OBJECT ||
+		    rc == LDAP_SUCCESS)
 			break;
 		if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ||
 		    rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||

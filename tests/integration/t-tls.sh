@@ -17,6 +17,12 @@
 #     says); -ZZ there: 451;
 #   - ldap.conf: --tls-cacert wins over its TLS_CACERT, and its TLS_CACERT
 #     is used without --tls-cacert.
+#   - slapd hung (SIGSTOP: TCP connects, nothing answers): over ldaps://,
+#     StartTLS (-ZZ), ldap:// and ldapi://, -q ends within the LDAP timeout
+#     + 1 s with exit 2 and a message that names the timeout (not the
+#     certificate), and the daemon answers 451 4.3.0 within the timeout +
+#     1.5 s, for a pooled connection and for a new one; after SIGCONT the
+#     daemon accepts again.
 # ldap.conf: lib.sh exports LDAPNOINIT=1, so the system's /etc/ldap/ldap.conf
 # (and ~/.ldaprc) are not read by the daemon, except in the ldap.conf checks,
 # which unset it and point LDAPCONF at a file of their own.
@@ -177,6 +183,73 @@ mt_say "notls-zz: the daemon's warning: $(warning_line "$PLAIN_URI" | sed 's/.*]
 # shellcheck disable=SC2016 # $1 and $2 are the inner bash's
 mt_check "notls-zz: a warning line names $PLAIN_URI and StartTLS" \
 	bash -c 'grep -F "warning: " "$1" | grep -F "$2" | grep -q StartTLS' _ "$MT_MILTER_LOG" "$PLAIN_URI"
+
+# hung_query LABEL ARGS...: with slapd hung, "-q" of a valid recipient ends
+# within the LDAP timeout + 1 s, with exit 2 (tempfail) and a message that
+# names the timeout and does not blame the certificate.
+hung_query() {
+	local label=$1 rc t0 secs out=$MT_TMP/q-hung.out
+	shift
+	t0=$(mt_now)
+	timeout -s KILL 20 env --default-signal "$MT_BIN" -q "alice+$label@example.com" \
+		"$@" "${COMMON[@]}" </dev/null >"$out" 2>&1
+	rc=$?
+	secs=$(mt_elapsed "$t0")
+	sed 's/^/    | /' "$out"
+	mt_check "hung-$label: -q exit status 2 (got $rc)" [ "$rc" -eq 2 ]
+	mt_check "hung-$label: -q over in ${secs}s (<= $LTIMEOUT + 1 s)" \
+		mt_cmp "$secs" "<=" "$((LTIMEOUT + 1))"
+	mt_check "hung-$label: -q replies 451 4.3.0" \
+		grep -Eq '^reply: +451 4\.3\.0 ' "$out"
+	mt_check "hung-$label: the rule line names a timeout" \
+		grep -Eqi '^rule:.*(timed out|timeout)' "$out"
+	mt_check "hung-$label: the rule line does not blame the certificate" \
+		[ -z "$(grep -Ei '^rule:.*certificate' "$out")" ]
+}
+
+mt_say "== slapd hung (SIGSTOP): TCP connects, nothing answers"
+# Two daemons started (and used once) before the hang: the first lookup then
+# runs on a pooled connection, the second on a new one (TLS handshake).
+mt_milter_use 2
+mt_start_milter -H "$MT_LDAPS_URI" --tls-cacert "$MT_TLS_CA" "${COMMON[@]}"
+mt_check "hung-ldaps daemon: accepts before the hang" \
+	mt_rcpt continue "<alice+pre-ldaps@example.com>" max=1 label=pre-ldaps
+mt_milter_use 3
+mt_start_milter -H "$MT_LDAP_URI" -ZZ --tls-cacert "$MT_TLS_CA" "${COMMON[@]}"
+mt_check "hung-starttls daemon: accepts before the hang" \
+	mt_rcpt continue "<alice+pre-starttls@example.com>" max=1 label=pre-starttls
+kill -STOP "$MT_SLAPD_PID"
+hung_query ldaps -H "$MT_LDAPS_URI" --tls-cacert "$MT_TLS_CA"
+hung_query starttls -H "$MT_LDAP_URI" -ZZ --tls-cacert "$MT_TLS_CA"
+hung_query ldap -H "$MT_LDAP_URI"
+hung_query ldapi -H "$MT_LDAPI_URI"
+hmax=$(awk -v a="$LTIMEOUT" 'BEGIN { print a + 1.5 }')
+for d in 2:ldaps 3:starttls; do
+	mt_milter_use "${d%%:*}"
+	l=${d#*:}
+	mt_check "hung-$l daemon: 451 on the pooled connection within ${hmax}s" \
+		mt_rcpt tempfail "<alice+hung1-$l@example.com>" "max=$hmax" "label=hung-$l"
+	mt_check "hung-$l daemon: 451 on a new connection within ${hmax}s" \
+		mt_rcpt tempfail "<alice+hung2-$l@example.com>" "max=$hmax" "label=hung-$l"
+	mt_expect_log "hung-$l daemon: the 451 is a directory error" \
+		"rcpt=<alice+hung2-$l@example.com>" action=tempfail code=451 reason=directory-error
+done
+kill -CONT "$MT_SLAPD_PID"
+for d in 2:ldaps 3:starttls; do
+	mt_milter_use "${d%%:*}"
+	l=${d#*:}
+	ok=false
+	for attempt in 1 2 3; do
+		if mt_rcpt continue "<alice+back$attempt-$l@example.com>" max=1.5 "label=back-$l"; then
+			ok=true
+			break
+		fi
+		sleep 1
+	done
+	mt_check "hung-$l daemon: accepts again after SIGCONT" $ok
+	mt_stop_milter_bg
+done
+mt_milter_use 1
 
 mt_say "== ldap.conf's TLS_CACERT (LDAPNOINIT unset, LDAPCONF set) and --tls-cacert"
 mkdir -p "$MT_TMP/home"
