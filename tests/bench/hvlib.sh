@@ -181,11 +181,13 @@ hv_postfix_ipv6() {
 	# shellcheck disable=SC2016 # eval expands them, at each try
 	mt_wait_for 10 eval '! hv_master_ours "$pid" "$dir/queue"' ||
 		mt_fatal "Postfix $1 did not stop"
-	postconf -c "$dir/etc" -e inet_protocols=all &&
-		postconf -c "$dir/etc" -M -e "[::1]:$HV_PORT/inet=[::1]:$HV_PORT inet n - n - - smtpd" ||
+	if ! postconf -c "$dir/etc" -e inet_protocols=all ||
+		! postconf -c "$dir/etc" -M -e "[::1]:$HV_PORT/inet=[::1]:$HV_PORT inet n - n - - smtpd"; then
 		mt_fatal "postconf for [::1]:$HV_PORT failed"
+	fi
 	postfix -c "$dir/etc" start >>"$dir/start.log" 2>&1 ||
 		mt_fatal "Postfix $1 did not start again: $(tail -n 3 "$dir/start.log")"
+	# shellcheck disable=SC2016 # eval expands it, at each try
 	mt_wait_for 10 eval '[ -n "$(ss -Hltn "( sport = :$HV_PORT and src [::1] )")" ]' ||
 		mt_fatal "Postfix $1 does not listen on [::1]:$HV_PORT"
 	hv_warm "$HV_PORT"
@@ -258,10 +260,11 @@ hv_netns_add() {
 	mt_require ip
 	ip netns add "$1" || mt_fatal "ip netns add $1 failed"
 	HV_NETNS=$1
-	ip netns exec "$1" ip link set lo up &&
-		ip netns exec "$1" ip -6 route add local 2001:db8::/32 dev lo &&
-		ip netns exec "$1" sysctl -qw net.ipv6.ip_nonlocal_bind=1 ||
+	if ! ip netns exec "$1" ip link set lo up ||
+		! ip netns exec "$1" ip -6 route add local 2001:db8::/32 dev lo ||
+		! ip netns exec "$1" sysctl -qw net.ipv6.ip_nonlocal_bind=1; then
 		mt_fatal "setting up network namespace $1 failed"
+	fi
 }
 
 # hv_netns_del: end what still runs in HV_NETNS (ours: we made it), remove it.
