@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	Speaks SMTP to a server (Postfix's smtpd, never the milter) over C
  *	concurrent connections, each bound to the next source address of
- *	--from, and tries every candidate of a list whose truth it knows
+ *	--from or, as a botnet, to a fresh address of --source-prefix for
+ *	every session (IPv4 or IPv6: harvest_src.c), and tries every candidate of a list whose truth it knows
  *	("valid addr" or "unknown addr" per line, or --generate N with a
  *	known --valid-fraction). One thread, non-blocking sockets, epoll.
  *
@@ -24,7 +25,8 @@
  *	Strategies (-s):
  *	wait       EHLO, MAIL, then one RCPT after the other on the same
  *	           connection, waiting for every answer (--rcpt-timeout);
- *	reconnect  one RCPT per connection, then QUIT and a new connection;
+ *	reconnect  one RCPT per connection (--reconnect-after N: N), then
+ *	           QUIT and a new connection;
  *	oracle     like wait, but an RCPT not answered within --timeout is
  *	           taken as "unknown": hang up and go on on a new connection
  *	           (the timing oracle against a tarpit);
@@ -60,8 +62,10 @@
 
 static const char *strategy_names[] = {"wait", "reconnect", "oracle", "clean"};
 
-struct harvest_opt opt = {S_WAIT, 10, 50, 3, 0, 10, 1, 300, 60, 0.2,
-	"harvest.test.invalid", "probe@harvest.test.invalid", NULL, 0, NULL, 0};
+struct harvest_opt opt = {.strat = S_WAIT, .nconn = 10, .rcpts = 50,
+	.retries = 3, .per_conn = 1, .duration = 10, .timeout = 1,
+	.rcpt_timeout = 300, .cmd_timeout = 60, .interval = 0.2,
+	.helo = "harvest.test.invalid", .sender = "probe@harvest.test.invalid"};
 struct harvest_stats st;
 struct cand *cands;
 size_t ncands;
@@ -250,24 +254,47 @@ parse_from(const char *spec)
 	free(copy);
 }
 
-/* parse_server - HOST:PORT (IPv4) into target t */
+/* parse_server - IPv4:PORT or [IPv6]:PORT into target t */
 static void
 parse_server(const char *spec, struct target *t)
 {
 	char host[64];
-	const char *colon = strrchr(spec, ':');
+	const char *colon = strrchr(spec, ':'), *h = spec;
+	size_t hl;
 
-	if (colon == NULL || (size_t)(colon - spec) >= sizeof(host))
-		die("server '%s': want IPv4:PORT", spec);
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
+	if (colon == NULL)
+		die("server '%s': want IPv4:PORT or [IPv6]:PORT", spec);
+	hl = (size_t)(colon - spec);
+	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+		h = spec + 1;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		die("server '%s': want IPv4:PORT or [IPv6]:PORT", spec);
+	memcpy(host, h, hl);
+	host[hl] = '\0';
 	memset(t, 0, sizeof(*t));
 	t->name = spec;
-	t->addr.sin_family = AF_INET;
-	t->addr.sin_port = htons((uint16_t)num(colon + 1, 1, 65535,
-	    "server port"));
-	if (inet_pton(AF_INET, host, &t->addr.sin_addr) != 1)
-		die("server '%s': want IPv4:PORT", spec);
+	if (h != spec) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->addr;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)num(colon + 1, 1, 65535,
+		    "server port"));
+		t->alen = sizeof(*s6);
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1)
+			return;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&t->addr;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)num(colon + 1, 1, 65535,
+		    "server port"));
+		t->alen = sizeof(*s4);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) == 1)
+			return;
+	}
+	die("server '%s': want IPv4:PORT or [IPv6]:PORT", spec);
 }
 
 /* report_targets - with several servers: what each of them got */
@@ -308,10 +335,14 @@ report_harvest(double el)
 		nvalid += cands[i].valid;
 	for (i = 0; i < qlen; i++)
 		pending += cands[queue[(qhead + i) % ncands]].tries > 0;
-	printf("harvest: strategy %s, %d connections from %zu source "
-	    "address(es), %zu candidates (%zu valid, %.1f%%)\n",
-	    strategy_names[opt.strat], opt.nconn, opt.nsrc ? opt.nsrc : 1,
-	    ncands, nvalid, 100.0 * (double)nvalid / (double)ncands);
+	printf("harvest: strategy %s, %d connections from %lu source "
+	    "address(es)%s%s, %zu candidates (%zu valid, %.1f%%)\n",
+	    strategy_names[opt.strat], opt.nconn, src_used(),
+	    src_describe() ? ", a fresh one per session from " : "",
+	    src_describe() ? src_describe() : "", ncands, nvalid,
+	    100.0 * (double)nvalid / (double)ncands);
+	if (opt.strat == S_RECONNECT)
+		printf("  reconnect after %d RCPT(s)\n", opt.per_conn);
 	printf("  elapsed %.2f s; connections %lu (%lu failed); RCPTs sent "
 	    "%lu, answered 2xx/5xx %lu\n", el, st.conns, st.connfail,
 	    st.probes, st.answered);
@@ -338,13 +369,14 @@ report_harvest(double el)
 		printf("  YIELD (headline): no valid address found: "
 		    "< %.4f valid addresses/s (1/elapsed)\n", 1 / el);
 	report_targets();
-	printf("summary strategy=%s conns=%d sources=%zu candidates=%zu "
-	    "valid=%zu elapsed=%.3f connections=%lu probes=%lu answered=%lu "
+	printf("summary strategy=%s conns=%d sources=%lu candidates=%zu "
+	    "valid=%zu per_conn=%d elapsed=%.3f connections=%lu probes=%lu answered=%lu "
 	    "verdicts=%lu tp=%lu tn=%lu fn=%lu fp=%lu oracle=%lu n421=%lu "
 	    "n4xx=%lu timeouts=%lu lost=%lu gaveup=%lu pending=%zu "
 	    "inflight=%zu correct_per_s=%.4f yield=%.4f yield_lt=%.4f "
 	    "rcpt_p50=%.4f rcpt_p99=%.4f\n", strategy_names[opt.strat],
-	    opt.nconn, opt.nsrc ? opt.nsrc : 1, ncands, nvalid, el, st.conns,
+	    opt.nconn, src_used(), ncands, nvalid,
+	    opt.strat == S_RECONNECT ? opt.per_conn : 0, el, st.conns,
 	    st.probes, st.answered, verdicts, st.tp, st.tn, st.fn, st.fp,
 	    st.oracle, st.n421, st.n4xx, st.timeouts, st.lost, st.gaveup,
 	    pending, flight, correct, yield, st.tp ? 0 : 1 / el,
@@ -359,9 +391,9 @@ report_clean(double el)
 	    p99 = sample_pct(&st.rcpt, 99), mx = sample_pct(&st.rcpt, 100),
 	    s50 = sample_pct(&st.session, 50), s99 = sample_pct(&st.session, 99);
 
-	printf("clean sender: %d connection(s) from %zu source address(es), "
+	printf("clean sender: %d connection(s) from %lu source address(es), "
 	    "%.2f s, sessions %lu (%lu failed to connect)\n", opt.nconn,
-	    opt.nsrc ? opt.nsrc : 1, el, st.conns, st.connfail);
+	    src_used(), el, st.conns, st.connfail);
 	printf("  sessions with a 250 to RCPT %lu, without %lu: replies 421 "
 	    "%lu (at any stage), other 4xx %lu, 5xx %lu; timeouts %lu, lost "
 	    "%lu, refused before RCPT %lu\n", st.clean_ok, st.clean_bad,
@@ -374,10 +406,11 @@ report_clean(double el)
 	printf("summary strategy=clean conns=%d elapsed=%.3f sessions=%lu "
 	    "ok=%lu bad=%lu n421=%lu n4xx=%lu n5xx=%lu timeouts=%lu lost=%lu "
 	    "refused=%lu rcpt_p50=%.4f rcpt_p90=%.4f rcpt_p99=%.4f "
-	    "rcpt_max=%.4f session_p50=%.4f session_p99=%.4f\n", opt.nconn,
-	    el, st.conns, st.clean_ok, st.clean_bad, st.n421, st.n4xx,
-	    st.n5xx, st.timeouts, st.lost, st.refused, p50, p90, p99, mx,
-	    s50, s99);
+	    "rcpt_max=%.4f session_p50=%.4f session_p99=%.4f last_code=%d "
+	    "last_rcpt=%.4f\n", opt.nconn, el, st.conns, st.clean_ok,
+	    st.clean_bad, st.n421, st.n4xx, st.n5xx, st.timeouts, st.lost,
+	    st.refused, p50, p90, p99, mx, s50, s99, st.last_code,
+	    st.last_rcpt);
 }
 
 /* usage - the options, then exit with status */
@@ -392,6 +425,12 @@ usage(int status)
 	    "  -c, --connections C    concurrent connections (10)\n"
 	    "  -f, --from LIST        source addresses, e.g. 127.1.1.0/24,"
 	    "127.0.0.9\n"
+	    "      --source-prefix P  a botnet: a fresh source address per "
+	    "session, the next\n"
+	    "                         of an IPv4 prefix (127.16.0.0/9: from "
+	    "127.16.0.1 on),\n"
+	    "                         or a new /48 of an IPv6 one "
+	    "(2001:db8::/32), random below\n"
 	    "  -l, --list FILE        candidates: \"valid ADDR\" or \"unknown "
 	    "ADDR\" lines\n"
 	    "  -g, --generate N       N generated candidates instead of a list\n"
@@ -405,6 +444,7 @@ usage(int status)
 	    "      --rcpt-timeout SECS  others: wait this long for an answer "
 	    "(300)\n"
 	    "      --rcpts N          RCPTs per transaction (50)\n"
+	    "      --reconnect-after N  reconnect: RCPTs per connection (1)\n"
 	    "      --retries N        retries of an unanswered candidate (3)\n"
 	    "      --to LIST          clean: recipients (default: the valid "
 	    "candidates)\n"
@@ -466,6 +506,7 @@ main(int argc, char **argv)
 		{"rcpt-timeout", 1, 0, 5}, {"rcpts", 1, 0, 6},
 		{"retries", 1, 0, 7}, {"to", 1, 0, 8}, {"interval", 1, 0, 9},
 		{"helo", 1, 0, 10}, {"sender", 1, 0, 11}, {"count", 1, 0, 12},
+		{"source-prefix", 1, 0, 13}, {"reconnect-after", 1, 0, 14},
 		{0, 0, 0, 0}};
 	const char *list = NULL, *domain = "example.com", *prefix = "cand";
 	double fraction = 0.1, el;
@@ -503,6 +544,8 @@ main(int argc, char **argv)
 		case 10: opt.helo = optarg; break;
 		case 11: opt.sender = optarg; break;
 		case 12: opt.count = (unsigned long)num(optarg, 1, 1e9, "--count"); break;
+		case 13: src_prefix_parse(optarg); break;
+		case 14: opt.per_conn = (int)num(optarg, 1, 100000, "--reconnect-after"); break;
 		default: usage(64);
 		}
 	}
@@ -516,8 +559,16 @@ main(int argc, char **argv)
 		usage(64);
 	opt.ntargets = (size_t)(argc - optind);
 	opt.targets = xmalloc(opt.ntargets * sizeof(*opt.targets));
-	for (k = optind; k < argc; k++)
+	for (k = optind; k < argc; k++) {
 		parse_server(argv[k], &opt.targets[k - optind]);
+		if (src_family() && src_family() !=
+		    opt.targets[k - optind].addr.ss_family)
+			die("server '%s': not of the source addresses' family",
+			    argv[k]);
+	}
+	if (opt.nsrc > 0 && src_describe() != NULL)
+		die("--from and --source-prefix: one or the other");
+	st.last_rcpt = -1;
 	if (list != NULL)
 		read_list(list, &cap);
 	for (i = 1; i <= gen; i++) {

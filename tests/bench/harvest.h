@@ -5,13 +5,15 @@
  *	the harvest simulator's shared state
  * DESCRIPTION
  *	harvest.c reads the options and the candidates and prints what the
- *	run learnt; harvest_smtp.c runs the SMTP connections. One thread:
+ *	run learnt; harvest_smtp.c runs the SMTP connections; harvest_src.c
+ *	picks each connection's source address. One thread:
  *	the globals below need no lock.
  */
 #ifndef MT_HARVEST_H
 #define MT_HARVEST_H
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stddef.h>
 
 enum strategy { S_WAIT, S_RECONNECT, S_ORACLE, S_CLEAN };
@@ -30,8 +32,9 @@ struct samples {
 	size_t n, cap;
 };
 
-struct target {				/* one server: HOST:PORT */
-	struct sockaddr_in addr;
+struct target {				/* one server: HOST:PORT, [HOST6]:PORT */
+	struct sockaddr_storage addr;
+	socklen_t alen;
 	const char *name;		/* as given */
 	unsigned long conns, rcpts, n2xx, n5xx, n421, n4xx, timeouts;
 };
@@ -39,6 +42,7 @@ struct target {				/* one server: HOST:PORT */
 struct harvest_opt {
 	enum strategy strat;
 	int nconn, rcpts, retries;
+	int per_conn;			/* reconnect: RCPTs per connection */
 	unsigned long count;		/* clean: stop after this many; 0 no */
 	double duration, timeout, rcpt_timeout, cmd_timeout, interval;
 	const char *helo, *sender;
@@ -52,6 +56,8 @@ struct harvest_stats {
 	unsigned long conns, connfail, probes, answered, n2xx, n5xx, n421,
 	    n4xx, timeouts, oracle, lost, refused, tp, fp, tn, fn, gaveup;
 	unsigned long clean_ok, clean_bad;
+	int last_code;			/* clean: the last RCPT's answer */
+	double last_rcpt;		/* ... and its time; -1 none */
 	struct samples rcpt, session;	/* RCPT answer, connect to answer */
 };
 
@@ -72,6 +78,21 @@ void sample_add(struct samples *s, double v);
 
 /* queue_push - put candidate i at the back of the work queue */
 void queue_push(int i);
+
+/* src_prefix_parse - --source-prefix ADDR/N: a fresh address per session */
+void src_prefix_parse(const char *spec);
+
+/* src_family - the sources' address family; 0 when the kernel chooses */
+int src_family(void);
+
+/* src_bind - bind fd to the next source address (if any); 0 or -1 */
+int src_bind(int fd, char *name, size_t len);
+
+/* src_used - distinct source addresses of the run (at least 1) */
+unsigned long src_used(void);
+
+/* src_describe - the botnet prefix, for the report; NULL if none */
+const char *src_describe(void);
 
 /* smtp_setup - the connections and the epoll set */
 void smtp_setup(void);

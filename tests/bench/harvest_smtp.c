@@ -5,7 +5,8 @@
  *	the harvest simulator's SMTP connections: one thread, epoll
  * DESCRIPTION
  *	Each of opt.nconn connections is a small state machine: connect
- *	(bound to the next source address, to the next server), banner,
+ *	(bound to the next source address, harvest_src.c, to the next
+ *	server), banner,
  *	EHLO, MAIL, then RCPTs, one at a time, each answer awaited up to a
  *	deadline; RSET after opt.rcpts of them. What an answer means for the
  *	candidate in flight depends on the strategy (see harvest.c). A
@@ -28,10 +29,6 @@
 
 #include "harvest.h"
 
-#ifndef IP_BIND_ADDRESS_NO_PORT
-#define IP_BIND_ADDRESS_NO_PORT 24
-#endif
-
 enum state { ST_IDLE, ST_CONNECT, ST_BANNER, ST_EHLO, ST_MAIL, ST_RCPT,
 	ST_RSET };
 
@@ -40,6 +37,7 @@ struct conn {
 	enum state st;
 	int cand;			/* candidate in flight, or -1 */
 	int rcpts;			/* RCPTs in this transaction */
+	int nrcpt;			/* RCPTs answered on this connection */
 	struct target *t;		/* the server of this connection */
 	double wake;			/* idle: reconnect at; else: deadline */
 	double sent;			/* when the awaited command went out */
@@ -50,7 +48,7 @@ struct conn {
 
 static struct conn *conns;
 static int ep = -1;
-static size_t next_src, next_to, next_conn, target_skip;
+static size_t next_to, next_conn, target_skip;
 static double now_t;
 
 /* now - monotonic seconds */
@@ -223,6 +221,8 @@ rcpt_reply(struct conn *c, int code)
 		c->t->n4xx++;
 	}
 	if (opt.strat == S_CLEAN) {
+		st.last_code = code;
+		st.last_rcpt = now_t - c->sent;
 		/* times of the 250s only: a refusal is counted, not timed */
 		if (code / 100 == 2) {
 			st.clean_ok++;
@@ -246,7 +246,7 @@ rcpt_reply(struct conn *c, int code)
 			return;
 		}
 	}
-	if (opt.strat == S_RECONNECT) {
+	if (opt.strat == S_RECONNECT && ++c->nrcpt >= opt.per_conn) {
 		conn_quit(c, 0);
 		return;
 	}
@@ -374,31 +374,25 @@ static void
 conn_start(struct conn *c)
 {
 	struct epoll_event ev;
-	int one = 1;
+	char name[INET6_ADDRSTRLEN];
 
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->t = next_target();
+	c->fd = socket(c->t->addr.ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		die("socket: %s", strerror(errno));
-	if (opt.nsrc > 0) {
-		struct sockaddr_in sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sin_family = AF_INET;
-		sa.sin_addr = opt.src[next_src++ % opt.nsrc];
-		(void)setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT,
-		    &one, sizeof(one));
-		if (bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			die("bind to %s: %s", inet_ntoa(sa.sin_addr),
-			    strerror(errno));
-	}
+	if (src_bind(c->fd, name, sizeof(name)) < 0)
+		die("bind to %s: %s%s", name, strerror(errno),
+		    errno == EADDRNOTAVAIL ? " (a local route for the prefix? "
+		    "net.ipv6.ip_nonlocal_bind=1?)" : "");
 	c->t0 = now_t;
 	c->len = 0;
 	c->rcpts = 0;
-	c->t = next_target();
+	c->nrcpt = 0;
 	c->t->conns++;
 	st.conns++;
-	if (connect(c->fd, (struct sockaddr *)&c->t->addr,
-	    sizeof(c->t->addr)) < 0 && errno != EINPROGRESS) {
+	if (connect(c->fd, (struct sockaddr *)&c->t->addr, c->t->alen) < 0 &&
+	    errno != EINPROGRESS) {
 		st.connfail++;
 		conn_fail(c, 0.05);
 		return;
@@ -451,6 +445,10 @@ conn_timeout(struct conn *c)
 		c->cand = -1;
 		conn_close(c, 0);
 		return;
+	}
+	if (c->st == ST_RCPT && opt.strat == S_CLEAN) {
+		st.last_code = 0;	/* no answer in time */
+		st.last_rcpt = now_t - c->sent;
 	}
 	st.timeouts++;
 	conn_fail(c, 0.01);

@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # variables set here are read by the scripts
 # tests/bench/hvlib.sh - helpers for the harvest simulator's scripts
-# (scenario2.sh, scenario4.sh, scenario5.sh,
+# (scenario2.sh, scenario4.sh, scenario5.sh, scenario6.sh,
 # tests/integration/t-bench-harvest.sh), on top of
 # tests/integration/lib.sh, which must be sourced first:
 #
@@ -17,15 +17,37 @@
 #   hv_postfix NAME MILTER [NAME=VALUE...]
 #                            one more private Postfix instance, in
 #                            $MT_TMP/NAME, main.cf as lib.sh writes it, then
-#                            the NAME=VALUE settings; smtpd's port in
+#                            the NAME=VALUE settings (SERVICE/TYPE=ENTRY
+#                            ones go to master.cf); smtpd's port in
 #                            HV_PORT; stopped at exit (hv_init's trap)
 #   hv_postfix_stop NAME     stop it
+#   hv_postfix_ipv6 NAME     instance NAME also listens on [::1]:HV_PORT
+#   hv_sender_mta NAME PORT BIND
+#                            instance NAME as a sending MTA: everything to
+#                            [127.0.0.1]:PORT from address BIND, short
+#                            retry times; its smtpd port in HV_PORT
+#   hv_submit PORT ID TO     one message into an instance (swaks), its
+#                            Message-ID <ID@bench.invalid>
+#   hv_deliveries SNDLOG RCVLOG PREFIX
+#                            of the messages whose Message-ID starts with
+#                            PREFIX: submitted, delivered (the receiving
+#                            side logged them sent), deferrals, the
+#                            largest delay, every delay (s)
+#   hv_callout SERVER FROM OUT
+#                            a sender-verify callout: MAIL FROM:<>, RCPT
+#                            TO:<alice@example.com>, QUIT; "CODE SECS"
+#   hv_netns_add NAME        a network namespace for IPv6 attackers (lo
+#                            up, 2001:db8::/32 local, non-local binds),
+#                            its processes ended and it removed at exit
+#   hv_has_ldap_table        Postfix has ldap: tables (postfix-ldap)
 #   hv_ldap_cf FILE          a Postfix ldap: table for (mail=%s) on the
 #                            current slapd
 #   hv_warm PORT             sessions until Postfix answers at once
 #   hv_kv FILE KEY           value of KEY= on the last "summary" line
 #   hv_median N...           the median of the numbers
 #   hv_baseline CONFIG       the harvest scenarios' legitimate sender alone
+#                            (and the scenario's baseline_extra CONFIG, if
+#                            it has one, meanwhile)
 #   hv_attack CONFIG SOURCE STRATEGY
 #                            one attack run, again if a daemon died
 #                            (the scenario defines start_config,
@@ -73,6 +95,19 @@ hv_slapd_add() {
 	mt_say "slapd up (no stats log): pid $MT_SLAPD_PID $MT_LDAP_URI"
 }
 
+# hv_has_ldap_table: postconf -m lists ldap; with an empty main.cf of its
+# own, as a machine whose Postfix was installed "No configuration" has no
+# /etc/postfix/main.cf, and postconf -m dies without one.
+hv_has_ldap_table() {
+	local d rc
+	d=$(mktemp -d) || return 1
+	: >"$d/main.cf"
+	postconf -c "$d" -m 2>/dev/null | grep -qx ldap
+	rc=$?
+	rm -rf "$d"
+	return "$rc"
+}
+
 # hv_ldap_cf FILE: Postfix ldap: table with the daemon's own query.
 hv_ldap_cf() {
 	cat >"$1" <<-EOF
@@ -103,8 +138,15 @@ hv_postfix() {
 	HV_PORT=$MT_SMTP_PORT
 	HV_CONF=$MT_POSTFIX_CONF
 	MT_POSTFIX_CONF=
-	if [ $# -gt 0 ]; then
-		postconf -c "$HV_CONF" -e "$@" || mt_fatal "postconf -e $* failed"
+	local a main=() master=()
+	for a in "$@"; do
+		case ${a%%=*} in */*) master+=("$a") ;; *) main+=("$a") ;; esac
+	done
+	if [ ${#main[@]} -gt 0 ]; then
+		postconf -c "$HV_CONF" -e "${main[@]}" || mt_fatal "postconf -e ${main[*]} failed"
+	fi
+	if [ ${#master[@]} -gt 0 ]; then
+		postconf -c "$HV_CONF" -M -e "${master[@]}" || mt_fatal "postconf -M -e ${master[*]} failed"
 	fi
 	pid=$(tr -d ' \n' <"$HV_TMP/$name/postfix/queue/pid/master.pid")
 	kill -HUP "$pid" || mt_fatal "cannot signal the Postfix master ($pid)"
@@ -127,6 +169,113 @@ hv_warm() {
 		sleep 0.2
 	done
 	mt_say "warning: Postfix on port $1 still slow after 20 sessions"
+}
+
+# hv_postfix_ipv6 NAME: instance NAME (running, from hv_postfix, HV_PORT
+# its port) listens on [::1]:HV_PORT too.  inet_protocols changes only
+# with a stop and a start.
+hv_postfix_ipv6() {
+	local dir=$HV_TMP/$1/postfix pid
+	pid=$(tr -d ' \n' <"$dir/queue/pid/master.pid")
+	postfix -c "$dir/etc" stop >/dev/null 2>&1
+	# shellcheck disable=SC2016 # eval expands them, at each try
+	mt_wait_for 10 eval '! hv_master_ours "$pid" "$dir/queue"' ||
+		mt_fatal "Postfix $1 did not stop"
+	if ! postconf -c "$dir/etc" -e inet_protocols=all ||
+		! postconf -c "$dir/etc" -M -e "[::1]:$HV_PORT/inet=[::1]:$HV_PORT inet n - n - - smtpd"; then
+		mt_fatal "postconf for [::1]:$HV_PORT failed"
+	fi
+	postfix -c "$dir/etc" start >>"$dir/start.log" 2>&1 ||
+		mt_fatal "Postfix $1 did not start again: $(tail -n 3 "$dir/start.log")"
+	# shellcheck disable=SC2016 # eval expands it, at each try
+	mt_wait_for 10 eval '[ -n "$(ss -Hltn "( sport = :$HV_PORT and src [::1] )")" ]' ||
+		mt_fatal "Postfix $1 does not listen on [::1]:$HV_PORT"
+	hv_warm "$HV_PORT"
+}
+
+# hv_sender_mta NAME PORT BIND: a private Postfix that relays everything
+# to [127.0.0.1]:PORT from address BIND, as another site's MTA would, with
+# retry times short enough for a benchmark run.  Its smtpd (HV_PORT) takes
+# the messages to send; its log: $HV_TMP/NAME/postfix/maillog.
+hv_sender_mta() {
+	hv_postfix "$1" "" myhostname=sender.test.invalid \
+		relay_transport=smtp default_transport=smtp \
+		"relayhost=[127.0.0.1]:$2" "smtp_bind_address=$3" \
+		queue_run_delay=5s minimal_backoff_time=5s maximal_backoff_time=20s \
+		smtpd_peername_lookup=no smtp_tls_security_level=none \
+		"smtp/unix=smtp unix - - n - - smtp"
+}
+
+# hv_submit PORT ID TO: one message into the instance on PORT.
+hv_submit() {
+	swaks --server "127.0.0.1:$1" --helo client.test.invalid --timeout 30 \
+		--from "sender@sender.test.invalid" --to "$3" \
+		--header "Message-Id: <$2@bench.invalid>" \
+		--header "Subject: bench $2" >"$HV_TMP/submit-$2.log" 2>&1
+}
+
+# hv_deliveries SNDLOG RCVLOG PREFIX: tab-separated submitted, delivered,
+# deferrals, largest delay and the delays (comma-separated) of the
+# messages with Message-IDs <PREFIX...>: the sending Postfix's delay= of
+# its "status=sent" (from its arrival there to the receiving side's
+# "queued as"), counted as delivered where the receiving Postfix logged
+# that queue ID sent.
+hv_deliveries() {
+	awk -v pre="$3" -v rcvlog="$2" '
+	BEGIN {
+		while ((getline l < rcvlog) > 0)
+			if (l ~ /status=sent/ && match(l, /: [0-9A-Za-z]+: to=/))
+				got[substr(l, RSTART + 2, RLENGTH - 7)] = 1
+	}
+	/ message-id=</ && index($0, "message-id=<" pre) {
+		q = $6; sub(/:$/, "", q); mine[q] = 1; n++
+	}
+	/ to=</ { q = $6; sub(/:$/, "", q); if (!(q in mine)) next
+		if (/status=deferred/) defer++
+		if (!/status=sent/ || !match($0, /queued as [0-9A-Za-z]+/)) next
+		r = substr($0, RSTART + 10, RLENGTH - 10)
+		d = $0; sub(/.* delay=/, "", d); sub(/,.*/, "", d)
+		if (!(r in got)) next
+		ok++; if (d + 0 > max) max = d + 0
+		ds = ds (ds == "" ? "" : ",") d
+	}
+	END { printf "%d\t%d\t%d\t%s\t%s\n", n, ok, defer,
+		ok ? sprintf("%.2f", max) : "-", ds == "" ? "-" : ds }' "$1"
+}
+
+# hv_callout SERVER FROM OUT: what a sender-verify callout from FROM gets:
+# "CODE SECS" (code 0: no answer within 60 s).
+hv_callout() {
+	"$HV_HARVEST" -s clean -c 1 --count 1 -d 70 --rcpt-timeout 60 \
+		--from "$2" --sender '' --to alice@example.com "$1" >"$3" 2>&1
+	echo "$(hv_kv "$3" last_code) $(hv_kv "$3" last_rcpt)"
+}
+
+# hv_netns_add NAME: network namespace NAME for an IPv6 botnet: lo up,
+# all of 2001:db8::/32 local to it (documentation addresses: nothing
+# leaves the namespace), binds to addresses nobody configured allowed.
+# hv_cleanup ends its processes (ip netns pids) and removes it.
+HV_NETNS=
+hv_netns_add() {
+	mt_require ip
+	ip netns add "$1" || mt_fatal "ip netns add $1 failed"
+	HV_NETNS=$1
+	if ! ip netns exec "$1" ip link set lo up ||
+		! ip netns exec "$1" ip -6 route add local 2001:db8::/32 dev lo ||
+		! ip netns exec "$1" sysctl -qw net.ipv6.ip_nonlocal_bind=1; then
+		mt_fatal "setting up network namespace $1 failed"
+	fi
+}
+
+# hv_netns_del: end what still runs in HV_NETNS (ours: we made it), remove it.
+hv_netns_del() {
+	local pid
+	[ -n "$HV_NETNS" ] || return 0
+	for pid in $(ip netns pids "$HV_NETNS" 2>/dev/null); do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	ip netns del "$HV_NETNS" 2>/dev/null
+	HV_NETNS=
 }
 
 # hv_master_ours PID QUEUE: PID is still a Postfix master of ours (it works
@@ -155,6 +304,7 @@ hv_cleanup() {
 	local rc=$? n
 	[ -n "$HV_TMP" ] && MT_TMP=$HV_TMP
 	for n in $HV_INSTANCES; do hv_postfix_stop "$n"; done
+	hv_netns_del
 	(exit "$rc")
 	mt_cleanup
 }
@@ -186,6 +336,7 @@ hv_baseline() {
 	local out=$RAW/baseline-$1.txt
 	start_config "$1"
 	clean_probe "$BASE_SECS" "$out"
+	if declare -F baseline_extra >/dev/null; then baseline_extra "$1"; fi
 	wait "$CLEAN_PID"
 	stop_config
 	printf 'base\t%s\t-\t-\t%s\t%s\t%s\t%s\n' "$1" "$(hv_kv "$out" rcpt_p50)" \

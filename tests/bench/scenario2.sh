@@ -41,7 +41,7 @@ mt_require postfix postconf slapd saslpasswd2 swaks ss smtp-source
 mt_require_bin
 [ -x "$NULLMILTER" ] || mt_fatal "reference milter not built: $NULLMILTER (make check builds it)"
 [ -x "$HV_HARVEST" ] || mt_fatal "harvest not built: $HV_HARVEST (make check builds it)"
-postconf -m | grep -qx ldap || mt_skip "Postfix has no ldap: table (Debian package postfix-ldap)"
+hv_has_ldap_table || mt_skip "Postfix has no ldap: table (Debian package postfix-ldap)"
 
 SCALE=1
 if [ "${BENCH_QUICK:-0}" = 1 ]; then

@@ -53,7 +53,7 @@ mt_require_root
 mt_require postfix postconf slapd saslpasswd2 swaks ss
 mt_require_bin
 [ -x "$HV_HARVEST" ] || mt_fatal "harvest simulator not built: $HV_HARVEST (make check builds it)"
-postconf -m | grep -qx ldap || mt_skip "Postfix has no ldap: table (Debian package postfix-ldap)"
+hv_has_ldap_table || mt_skip "Postfix has no ldap: table (Debian package postfix-ldap)"
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${S4_DURATION:=6}" "${S4_PF_DURATION:=4}" "${S4_CANDIDATES:=20000}"

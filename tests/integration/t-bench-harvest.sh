@@ -11,6 +11,8 @@
 #     verdicts are right, both servers got connections and RCPTs, and each
 #     of the four source addresses met both (the turn skips ahead after a
 #     pass through the addresses, their number being even);
+#   - a botnet (--source-prefix 127.0.0.0/9, reconnect after 3 RCPTs):
+#     the daemon saw sessions from more than one client address;
 #   - the key=value summary line is there; --make-list's format.
 # No speed is asserted: the figures are printed only.
 # shellcheck source=tests/integration/lib.sh
@@ -89,6 +91,17 @@ mt_check "clean: every RCPT got 250 (bad=$(kv bad))" [ "$(kv bad)" -eq 0 ]
 
 mt_check "the daemon saw the simulator's source addresses" \
 	mt_has_log client=127.1.1.... action=accept
+
+mt_say "== botnet: a fresh source address for every session"
+N0=$(wc -l <"$MT_MILTER_LOG")
+OUT=$MT_TMP/botnet.out
+"$HV_HARVEST" -s reconnect --reconnect-after 3 -c 4 -d 2 \
+	--source-prefix 127.0.0.0/9 -l "$LIST" "$SERVER" >"$OUT" 2>&1
+sed 's/^/    | /' "$OUT"
+sleep 0.5 # the last decisions reach the log
+NCLIENTS=$(tail -n +"$((N0 + 1))" "$MT_MILTER_LOG" | tr ' ' '\n' | grep '^client=' | sort -u | wc -l)
+mt_check "botnet: the daemon saw more than one client address ($NCLIENTS)" \
+	[ "$NCLIENTS" -gt 1 ]
 
 mt_say "== two servers: each new connection to the other one"
 LOG1=$MT_MAILLOG
