@@ -48,7 +48,7 @@
 #               with no attack
 #   callouts    halfway through, a sender-verify callout (MAIL FROM:<>, one
 #               RCPT to a valid user, QUIT) from the known-good network
-#               (127.0.0.2) and from a new one (127.201.0.1): the answer
+#               (127.0.0.1, the known-good sender itself) and from a new one (127.201.0.1): the answer
 #               and its time
 # Reported per run: found/s (valid addresses found valid per second: the
 # headline; "<1/elapsed" when none), classified/s (correct verdicts per
@@ -176,7 +176,7 @@ legit_side() {
 		hv_submit "$HV_PORT" "s6-$RUNS-$i" "$(echo "$CLEAN_TO" | cut -d, -f$(((i - 1) % 3 + 1)))" ||
 			mt_say "warning: message $i not taken by the sending MTA"
 		if [ "$i" = $(((S6_NEW_MSGS + 1) / 2)) ]; then
-			hv_callout "127.0.0.1:$RCV_PORT" 127.0.0.2 "$RAW/$tag.callout-good.txt" >"$MT_TMP/cb-good" &
+			hv_callout "127.0.0.1:$RCV_PORT" 127.0.0.1 "$RAW/$tag.callout-good.txt" >"$MT_TMP/cb-good" &
 			cbs+=($!)
 			hv_callout "127.0.0.1:$RCV_PORT" 127.201.0.1 "$RAW/$tag.callout-new.txt" >"$MT_TMP/cb-new" &
 			cbs+=($!)
@@ -324,7 +324,7 @@ awk -F'\t' '
 	}' "$ROWS"
 
 echo
-echo "== the legitimate side: known-good sender (127.0.0.1, delivered mail before): RCPT answer p50/p99 and added to its baseline, not 250; new sender (a Postfix from 127.200.0.1): messages delivered of sent, deferrals, largest delay (s, submission to delivery); sender-verify callouts from the known-good network (127.0.0.2) and a new one (127.201.0.1): answer and seconds"
+echo "== the legitimate side: known-good sender (127.0.0.1, delivered mail before): RCPT answer p50/p99 and added to its baseline, not 250; new sender (a Postfix from 127.200.0.1): messages delivered of sent, deferrals, largest delay (s, submission to delivery); sender-verify callouts from the known-good network (127.0.0.1) and a new one (127.201.0.1): answer and seconds"
 awk -F'\t' '
 	NR == FNR { if ($1 == "base") { b50[$2, $3] = $5; b99[$2, $3] = $6; bb[$2, $3] = $8 }; next }
 	FNR == 1 {
