@@ -230,7 +230,8 @@ update(struct clients *cs, const struct config *cfg, int full,
 
 	attack_opts_of(cfg, &o);
 	pthread_mutex_lock(&cs->mu);
-	ch = attack_update(&cs->attack, &o, count, full, now);
+	/* Rounded, as a client's score: one decays a little before the next. */
+	ch = attack_update(&cs->attack, &o, floor(count + 0.5), full, now);
 	on = cs->attack.on;
 	a = cs->attack;
 	pthread_mutex_unlock(&cs->mu);
