@@ -432,6 +432,17 @@ mt_expect_log "the retry let through: 250 exists, passed=yes" "rcpt=<bob@example
 	action=accept code=250 reason=exists client=198.51.100.94 passed=yes
 dstop
 
+mt_say "== 9b. attack mode in a dry run: logged, nothing refused (--dry-run --attack-score 2.5)"
+dstart -T 0.3 --dry-run --attack-score 2.5
+for i in 81 82 83; do
+	session "198.51.100.$i: one unknown, answered as ever in a dry run" ip=198.51.100.$i "list=<dry$i@example.com>=continue//0.5"
+done
+session "dry run, attack mode, new client, valid: continues" ip=198.51.100.84 "list=<bob@example.com>=continue//0.5"
+mt_expect_log "dry run: attack mode on is logged, dry_run=yes" attack mode on: dry_run=yes
+mt_expect_rcpt bob@example.com "dry run: the 451 attack it would give, dry_run=yes" \
+	action=tempfail code=451 reason=attack client=198.51.100.84 attack=yes dry_run=yes
+dstop
+
 # =====================================================================
 mt_say "== 10. trap addresses: -T 0.3 --suspect-score 5 --trap-file"
 printf '# never existed\ntrap1@example.com\n' >"$MT_TMP/traps"
