@@ -419,7 +419,9 @@ clients_view(struct clients *cs, struct client *c, const struct config *cfg,
 		v->wide_score = score_get(cs->scores, wide, now, NULL);
 	if (net[0] && cfg->good_messages > 0) {
 		g = score_get(cs->good, net, now, NULL);
-		v->good = floor(g + 0.5) >= cfg->good_messages;
+		v->good = floor(g + 0.5) >= cfg->good_messages &&
+		    (cfg->good_after <= 0 ||
+		    score_age(cs->good, net, now) >= cfg->good_after);
 	}
 	full = cfg->max_sleepers > 0 &&
 	    asleep_total >= (unsigned)cfg->max_sleepers;

@@ -141,6 +141,8 @@ static const char usage_text[] =
 "Known-good clients and attack mode:\n"
 "      --good-messages N      messages delivered that make a network\n"
 "                             known-good, 0-1000 (default 1; 0 off)\n"
+"      --good-after SECS      a good record counts once its first message\n"
+"                             is this old, 0-2592000 (default 0)\n"
 "      --good-half-life SECS  a good record halves this often, 3600-\n"
 "                             31536000 (default 604800: a week)\n"
 "      --attack-score N       unknown recipients (all clients not known-\n"

@@ -127,6 +127,7 @@ struct config {
 	/* known-good clients, attack mode, traps, the state file */
 	double		good_messages;	/* 0: no client is known-good */
 	double		good_half_life;
+	double		good_after;	/* a record counts once this old */
 	double		attack_score;	/* 0: no attack mode */
 	double		attack_hold;
 	double		attack_budget;	/* retries let through per minute */

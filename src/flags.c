@@ -79,6 +79,7 @@ const struct option flags_long[] = {
 	{ "trap-file", required_argument, NULL, OPT_TRAP_FILE },
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "state-interval", required_argument, NULL, OPT_STATE_INTERVAL },
+	{ "good-after", required_argument, NULL, OPT_GOOD_AFTER },
 	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "redis-password-file", required_argument, NULL,
 	    OPT_REDIS_PASSWORD_FILE },
@@ -725,6 +726,9 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 	case OPT_GREYLIST_TIME:
 		return number(flag, arg, " of seconds", 0, 86400,
 		    &cfg->greylist_time, err);
+	case OPT_GOOD_AFTER:
+		return number(flag, arg, " of seconds", 0, 2592000,
+		    &cfg->good_after, err);
 	case OPT_STATE_INTERVAL:
 		return number(flag, arg, " of seconds", 10, 86400,
 		    &cfg->state_interval, err);

@@ -69,6 +69,15 @@ START_TEST(test_good)
 	cfg.good_messages = 0;
 	view(a, &v);
 	ck_assert_int_eq(v.good, 0);	/* off */
+	/* --good-after: the record counts once its first message is old */
+	cfg.good_messages = 1;
+	cfg.good_after = 0.3;
+	clients_delivered(cs, b);
+	view(b, &v);
+	ck_assert_int_eq(v.good, 0);
+	usleep(400000);
+	view(b, &v);
+	ck_assert_int_eq(v.good, 1);
 	clients_close(a);
 	clients_close(b);
 }
