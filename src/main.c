@@ -313,7 +313,8 @@ static int
 fail(struct runtime *rt, int status, const char *msg)
 {
 	if (msg)
-		fprintf(stderr, "milter-tarpit: %s\n", msg);
+		fprintf(stderr, "%smilter-tarpit: %s\n",
+		    log_journal() ? "<3>" : "", msg);	/* an error */
 	if (rt->dir.ops)
 		directory_close(&rt->dir);
 	if (rt->traps.ops)
