@@ -472,6 +472,8 @@ static void
 count_decision(const struct judge_result *res)
 {
 	stats_inc(STATS_RCPT_CHECKED);
+	stats_decision(policy_action_name(res->decision.action),
+	    res->decision.reason);
 	if (res->decision.action == ACTION_DISCONNECT &&
 	    strcmp(res->decision.reason, "harvest") == 0)
 		stats_inc(STATS_HARVEST_DISCONNECTS);
