@@ -565,3 +565,10 @@ clients_sleep_leave(struct clients *cs, struct client *c)
 	if (net[0])
 		score_sleep_leave(cs->scores, net);
 }
+
+/* clients_count - networks in the score table (client and wide ones) */
+size_t
+clients_count(struct clients *cs)
+{
+	return score_count(cs->scores);
+}

@@ -127,4 +127,7 @@ void clients_sleep_leave(struct clients *cs, struct client *c);
 /* clients_in_attack - is attack mode on (the statistics' gauge) */
 int clients_in_attack(struct clients *cs);
 
+/* clients_count - networks in the score table (the statistics' gauge) */
+size_t clients_count(struct clients *cs);
+
 #endif

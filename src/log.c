@@ -8,6 +8,12 @@
  *	only read afterwards, so no lock is needed. Each line is formatted
  *	into a buffer on the caller's stack and written with one call
  *	(write(2) for stderr, so lines of concurrent threads never mix).
+ *
+ *	When stderr is journald's stream (systemd names it in JOURNAL_STREAM
+ *	as "device:inode"; a redirection to a file or a terminal does not
+ *	match) each line starts with its sd-daemon priority prefix, "<4>"
+ *	for a warning, and carries no timestamp or program name: the journal
+ *	adds its own and files the line at that priority.
  */
 #include "autoconfig.h"
 
@@ -15,7 +21,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +34,7 @@
 
 static const char *log_ident = "milter-tarpit";
 static int log_to_stderr;
+static int log_journal_on;	/* stderr is journald's stream */
 static int log_debug_on;
 static long log_pid;		/* for stderr lines; no fork follows */
 
@@ -37,8 +46,25 @@ log_init(const char *ident, int to_stderr, int verbose)
 	log_to_stderr = to_stderr;
 	log_debug_on = verbose;
 	log_pid = (long)getpid();
+	log_journal_on = to_stderr && log_journal();
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* log_journal - stderr is the stream JOURNAL_STREAM names */
+int
+log_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int end = 0;
+
+	if (v == NULL || sscanf(v, "%llu:%llu%n", &dev, &ino, &end) != 2 ||
+	    v[end] != '\0' || fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
 }
 
 /* log_verbose - nonzero when debug lines are wanted */
@@ -56,7 +82,14 @@ log_emit(int pri, const char *label, int errnum, const char *fmt, va_list ap)
 	size_t room = sizeof(line) - 1, n = 0;
 	int r;
 
-	if (log_to_stderr) {
+	if (log_journal_on) {
+		/* LOG_DEBUG is 7: the prefix is one digit */
+		r = snprintf(line, room, "<%d>%s", pri, label);
+		if (r < 0 || (size_t)r >= room)
+			return;
+		n = (size_t)r;
+		msg = line + n;
+	} else if (log_to_stderr) {
 		struct timeval tv;
 		struct tm tm;
 

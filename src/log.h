@@ -6,8 +6,9 @@
  * DESCRIPTION
  *	log_warn() appends strerror(errno); log_warnx() does not. Lines go
  *	to syslog (facility mail) or, in foreground mode, to stderr with a
- *	timestamp. Each call writes one whole line, so lines from concurrent
- *	threads never interleave.
+ *	timestamp (under journald: a "<N>" priority prefix instead). Each
+ *	call writes one whole line, so lines from concurrent threads never
+ *	interleave.
  */
 #ifndef MT_LOG_H
 #define MT_LOG_H
@@ -22,6 +23,9 @@ void log_debug(const char *fmt, ...) LOG_FMT(1, 2);
 void log_warn(const char *fmt, ...) LOG_FMT(1, 2);
 void log_warnx(const char *fmt, ...) LOG_FMT(1, 2);
 void log_err(const char *fmt, ...) LOG_FMT(1, 2);
+
+/* log_journal - stderr is the stream JOURNAL_STREAM names (journald's) */
+int log_journal(void);
 
 /* log_verbose - nonzero when debug lines are wanted */
 int log_verbose(void);

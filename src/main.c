@@ -232,6 +232,13 @@ scope_name(enum config_scope s)
 	return s == SCOPE_BASE ? "base" : s == SCOPE_ONE ? "one" : "sub";
 }
 
+/* networks - the statistics' hook: networks in the score table */
+static size_t
+networks(void *clients)
+{
+	return clients_count(clients);
+}
+
 /* start_line - the settings, once, at start */
 static void
 start_line(const struct config *cfg, const char *redis)
@@ -313,7 +320,8 @@ static int
 fail(struct runtime *rt, int status, const char *msg)
 {
 	if (msg)
-		fprintf(stderr, "milter-tarpit: %s\n", msg);
+		fprintf(stderr, "%smilter-tarpit: %s\n",
+		    log_journal() ? "<3>" : "", msg);	/* an error */
 	if (rt->dir.ops)
 		directory_close(&rt->dir);
 	if (rt->traps.ops)
@@ -348,6 +356,7 @@ serve(struct runtime *rt, int argc, char **argv)
 		return fail(rt, EX_CONFIG, NULL);
 	if ((clients = clients_new(cfg)) == NULL)
 		return fail(rt, EX_OSERR, "out of memory for the client tables");
+	stats_networks_hook(networks, clients);
 	if (backend_open_traps(&rt->traps, cfg, err, sizeof(err)) < 0)
 		return fail(rt, EX_CONFIG, err);
 	if (milter_register(clients, cfg->tarpit_rejected) < 0)

@@ -15,8 +15,12 @@
  *	their sharing and the state file) is in clients.c: a session asks
  *	it for a view before each decision and reports what happened.
  *
- *	We negotiate away every stage we do not use (HELO, headers, body),
- *	so Postfix does not send them. {auth_authen} arrives with MAIL FROM
+ *	We negotiate away every stage we do not use (headers, body), so
+ *	Postfix does not send them; HELO we keep, for the log.
+ *
+ *	Each connection gets a session id at connect, 8 hex digits on every
+ *	line of the session: a process-wide counter (atomic) from a random
+ *	start, so ids differ between sessions and, very likely, restarts. {auth_authen} arrives with MAIL FROM
  *	in Postfix's default milter_mail_macros and is read again at RCPT.
  */
 #include "autoconfig.h"
@@ -26,7 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
@@ -41,9 +48,12 @@
 
 #define SENDER_MAX 1024
 #define SHOW_MAX 520
+#define HELO_MAX 255		/* longer names are cut (a domain's limit) */
 
 struct conn_ctx {
+	char		sid[9];		/* session id: 8 hex digits */
 	char		client[INET6_ADDRSTRLEN + 1];
+	char		*helo;		/* as given at HELO/EHLO, or NULL */
 	struct client	*cl;		/* what clients.c keeps of it */
 	char		*sender;	/* as given at MAIL FROM, or NULL */
 	unsigned	unknowns;	/* unknown recipients this session */
@@ -60,12 +70,24 @@ static void log_decision(SMFICTX *ctx, const struct config *cfg,
 static int milter_rcpt_rej;			/* --tarpit-rejected at start */
 
 static unsigned milter_running;		/* atomic */
+static unsigned milter_sid;		/* atomic: the last session id */
 
 /* milter_busy - RCPT callbacks running right now */
 unsigned
 milter_busy(void)
 {
 	return __atomic_load_n(&milter_running, __ATOMIC_SEQ_CST);
+}
+
+/* sid_init - the session ids' random start; before any session */
+static void
+sid_init(void)
+{
+	unsigned v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
+	__atomic_store_n(&milter_sid, v, __ATOMIC_SEQ_CST);
 }
 
 /* conn_get - this connection's context, made on first use */
@@ -78,6 +100,8 @@ conn_get(SMFICTX *ctx)
 		if ((cc = calloc(1, sizeof(*cc))) == NULL)
 			return NULL;
 		util_strlcpy(cc->client, "unknown", sizeof(cc->client));
+		snprintf(cc->sid, sizeof(cc->sid), "%08x", __atomic_add_fetch(
+		    &milter_sid, 1, __ATOMIC_SEQ_CST));
 		smfi_setpriv(ctx, cc);
 	}
 	return cc;
@@ -118,7 +142,7 @@ mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	unsigned long skip = SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH |
+	unsigned long skip = SMFIP_NOHDRS | SMFIP_NOEOH |
 	    SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 
 	(void)ctx;
@@ -161,8 +185,21 @@ mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	clients_close(cc->cl);
 	cc->cl = clients_connect(milter_clients, &rt->cfg, cc->client);
 	runtime_release(rt);
-	log_debug("connect client=%s", cc->client);
+	log_debug("connect sid=%s client=%s", cc->sid, cc->client);
 	return cc->cl ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+}
+
+/* mt_helo - remember the HELO name (the last one: EHLO again after TLS) */
+static sfsistat
+mt_helo(SMFICTX *ctx, char *name)
+{
+	struct conn_ctx *cc = conn_get(ctx);
+
+	if (cc == NULL)
+		return SMFIS_TEMPFAIL;
+	free(cc->helo);
+	cc->helo = name ? strndup(name, HELO_MAX) : NULL;
+	return SMFIS_CONTINUE;	/* NULL (out of memory): helo=- */
 }
 
 /* view - the client's view into the session */
@@ -243,6 +280,7 @@ tarpit(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 static sfsistat
 answer(SMFICTX *ctx, const struct config *cfg, const struct judge_result *res)
 {
+	struct conn_ctx *cc = smfi_getpriv(ctx);
 	sfsistat rc;
 
 	if (cfg->dry_run)
@@ -258,7 +296,8 @@ answer(SMFICTX *ctx, const struct config *cfg, const struct judge_result *res)
 	}
 	if (smfi_setreply(ctx, (char *)res->decision.rcode,
 	    (char *)res->decision.xcode, (char *)res->reply) != MI_SUCCESS)
-		log_warnx("smfi_setreply failed; the MTA sends its default reply");
+		log_warnx("smfi_setreply failed; the MTA sends its default"
+		    " reply (sid=%s)", cc ? cc->sid : "-");
 	return rc;
 }
 
@@ -376,6 +415,7 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
     const struct judge_result *res, double slept)
 {
 	char from[SHOW_MAX * 4], to[SHOW_MAX * 4], who[256], err[1024];
+	char helo[HELO_MAX * 4 + 1];
 	char extra[SHOW_MAX * 4 + 512];
 	const char *qid = smfi_getsymval(ctx, "i");
 	size_t n;
@@ -383,6 +423,8 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	show_addr(cc->sender, from, sizeof(from));
 	show_addr(rcpt, to, sizeof(to));
 	util_log_escape(auth ? auth : "-", who, sizeof(who), 0);
+	util_log_escape(cc->helo && *cc->helo ? cc->helo : "-", helo,
+	    sizeof(helo), 0);
 	err[0] = '\0';
 	if (res->error[0]) {
 		char esc[sizeof(err) - 16];
@@ -416,9 +458,9 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	if (cfg->dry_run && n < sizeof(extra))
 		snprintf(extra + n, sizeof(extra) - n, " dry_run=yes"
 		    " would_delay=%.3f", res->decision.delay);
-	log_info("qid=%s client=%s auth=%s from=<%s> rcpt=%s%s%s action=%s"
-	    " code=%s delay=%.3f reason=%s lookup=%.3f cache=%s%s%s",
-	    qid && *qid ? qid : "-", cc->client, who, from,
+	log_info("sid=%s qid=%s client=%s helo=%s auth=%s from=<%s> rcpt=%s%s%s"
+	    " action=%s code=%s delay=%.3f reason=%s lookup=%.3f cache=%s%s%s",
+	    cc->sid, qid && *qid ? qid : "-", cc->client, helo, who, from,
 	    rcpt ? "<" : "-", rcpt ? to : "", rcpt ? ">" : "",
 	    policy_action_name(res->decision.action), res->decision.rcode,
 	    slept, res->decision.reason, res->lookup_seconds, res->cache,
@@ -430,6 +472,8 @@ static void
 count_decision(const struct judge_result *res)
 {
 	stats_inc(STATS_RCPT_CHECKED);
+	stats_decision(policy_action_name(res->decision.action),
+	    res->decision.reason);
 	if (res->decision.action == ACTION_DISCONNECT &&
 	    strcmp(res->decision.reason, "harvest") == 0)
 		stats_inc(STATS_HARVEST_DISCONNECTS);
@@ -551,10 +595,11 @@ mt_close(SMFICTX *ctx)
 	struct conn_ctx *cc = smfi_getpriv(ctx);
 
 	if (cc) {
-		log_debug("close client=%s unknowns=%u", cc->client,
-		    cc->unknowns);
+		log_debug("close sid=%s client=%s unknowns=%u", cc->sid,
+		    cc->client, cc->unknowns);
 		clients_close(cc->cl);
 		free(cc->sender);
+		free(cc->helo);
 		free(cc);
 		smfi_setpriv(ctx, NULL);
 	}
@@ -570,6 +615,7 @@ milter_register(struct clients *clients, int rcpt_rej)
 		.xxfi_version = SMFI_VERSION,
 		.xxfi_flags = 0,
 		.xxfi_connect = mt_connect,
+		.xxfi_helo = mt_helo,
 		.xxfi_envfrom = mt_envfrom,
 		.xxfi_envrcpt = mt_envrcpt,
 		.xxfi_eom = mt_eom,
@@ -580,5 +626,6 @@ milter_register(struct clients *clients, int rcpt_rej)
 
 	milter_clients = clients;
 	milter_rcpt_rej = rcpt_rej;
+	sid_init();
 	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
 }

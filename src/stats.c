@@ -26,6 +26,15 @@
  *	loop after the increment; a snapshot taken between the two reports
  *	max(peak, now), so the peak is never seen below the current value.
  *
+ *	Decisions are counted in a fixed table of action by reason, so the
+ *	label set is bounded whatever a caller passes: an unknown reason is
+ *	"other", an unknown action is not counted. The pairs the policy can
+ *	give are always written, 0 included, so that rate() sees them from
+ *	the start; any other pair once it has been counted.
+ *
+ *	The score table's size comes from a hook that main() sets before
+ *	the threads start (the table is clients.c's, which locks it).
+ *
  *	Numbers with a fraction are printed from integers (fixed point),
  *	never with %f or %g, so the output does not depend on LC_NUMERIC and
  *	never uses exponent notation.
@@ -40,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "stats.h"
@@ -60,27 +70,55 @@ static const char *const bucket_label[STATS_BUCKETS] = {
 	"0.5", "1", "2.5", "5", "10", "+Inf"
 };
 
+static const char *const action_name[STATS_ACTIONS] = {
+	"accept", "reject", "tempfail", "disconnect"
+};
+
+/* The last is "other": every reason not in the list. */
+static const char *const reason_name[STATS_REASONS] = {
+	"exists", "non-local", "postmaster", "exempt", "unknown",
+	"unknown-busy", "bad-address", "sender-unknown", "sender-needs-auth",
+	"directory-error", "attack", "tarpit-full", "harvest", "sender-ok",
+	"other"
+};
+
+/* The pairs the policy gives, as bits of reason_name, by action. */
+#define R(i)	(1u << (i))
+static const unsigned action_reasons[STATS_ACTIONS] = {
+	R(0) | R(1) | R(2) | R(3),		/* accept */
+	R(4) | R(5) | R(6) | R(7) | R(8),	/* reject */
+	R(9) | R(10) | R(11),			/* tempfail */
+	R(11) | R(12),				/* disconnect */
+};
+#undef R
+
 static unsigned long stats_counters[STATS__COUNT];
+static unsigned long stats_decisions[STATS_ACTIONS][STATS_REASONS];
+static size_t (*stats_networks)(void *);	/* set before threads */
+static void *stats_networks_arg;
 static unsigned long stats_asleep, stats_peak;
 static uint64_t stats_tarpit_us;
 static unsigned long stats_hist[STATS_BUCKETS];	/* not cumulative */
 static uint64_t stats_lookup_ns;
-static uint64_t stats_start_us;
+static uint64_t stats_start_ms;			/* unix time */
 static int stats_redis;				/* enum stats_redis */
 static int stats_attack;			/* attack mode is on */
 
-/* now_us - monotonic clock in microseconds */
+/* unix_ms - the wall clock in milliseconds */
 static uint64_t
-now_us(void)
+unix_ms(void)
 {
-	return (uint64_t)(util_now() * 1e6);
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
-/* stats_init - start the uptime clock when the program loads */
+/* stats_init - the start time is when the program loads */
 static void __attribute__((constructor))
 stats_init(void)
 {
-	__atomic_store_n(&stats_start_us, now_us(), RELAXED);
+	__atomic_store_n(&stats_start_ms, unix_ms(), RELAXED);
 }
 
 /* clamp_seconds - NaN and negatives to 0, huge values to STATS_OBS_MAX */
@@ -148,6 +186,39 @@ stats_observe_lookup(double seconds)
 	    (uint64_t)(seconds * 1e9 + 0.5), RELAXED);
 }
 
+/* name_index - the index of name in names[0..n), or -1 */
+static int
+name_index(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* stats_decision - one decision, by its log tokens action= and reason= */
+void
+stats_decision(const char *action, const char *reason)
+{
+	int a = name_index(action_name, STATS_ACTIONS, action);
+	int r = name_index(reason_name, STATS_REASONS - 1, reason);
+
+	if (a < 0)
+		return;
+	__atomic_fetch_add(&stats_decisions[a][r < 0 ? STATS_REASONS - 1 : r],
+	    1, RELAXED);
+}
+
+/* stats_networks_hook - how to count the score table; before threads */
+void
+stats_networks_hook(size_t (*count)(void *), void *arg)
+{
+	stats_networks = count;
+	stats_networks_arg = arg;
+}
+
 /* stats_attack_state - attack mode is on (1) or off (0) now */
 void
 stats_attack_state(int on)
@@ -176,12 +247,15 @@ void
 stats_snapshot(struct stats_snapshot *s)
 {
 	unsigned long cum = 0;
-	uint64_t start, now;
-	int i;
+	int i, j;
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < STATS__COUNT; i++)
 		s->counters[i] = __atomic_load_n(&stats_counters[i], RELAXED);
+	for (i = 0; i < STATS_ACTIONS; i++)
+		for (j = 0; j < STATS_REASONS; j++)
+			s->decisions[i][j] = __atomic_load_n(
+			    &stats_decisions[i][j], RELAXED);
 	s->asleep_now = __atomic_load_n(&stats_asleep, RELAXED);
 	s->asleep_peak = __atomic_load_n(&stats_peak, RELAXED);
 	if (s->asleep_peak < s->asleep_now)
@@ -193,9 +267,9 @@ stats_snapshot(struct stats_snapshot *s)
 	}
 	s->lookup_count = cum;
 	s->lookup_sum = __atomic_load_n(&stats_lookup_ns, RELAXED) / 1e9;
-	start = __atomic_load_n(&stats_start_us, RELAXED);
-	now = now_us();
-	s->uptime = now > start ? (double)(now - start) / 1e6 : 0;
+	s->start_time = (double)__atomic_load_n(&stats_start_ms, RELAXED) / 1e3;
+	s->networks = stats_networks ?
+	    (unsigned long)stats_networks(stats_networks_arg) : 0;
 	s->redis = (enum stats_redis)__atomic_load_n(&stats_redis, RELAXED);
 	s->attack = __atomic_load_n(&stats_attack, RELAXED);
 }
@@ -286,6 +360,26 @@ prom_seconds(FILE *out, const char *name, double v)
 
 #define P	"milter_tarpit_"
 
+/* prom_decisions - the decision counts: the policy's pairs, others if any */
+static void
+prom_decisions(FILE *out, const struct stats_snapshot *s)
+{
+	char label[96];
+	int a, r;
+
+	for (a = 0; a < STATS_ACTIONS; a++)
+		for (r = 0; r < STATS_REASONS; r++) {
+			if (!(action_reasons[a] & (1u << r)) &&
+			    s->decisions[a][r] == 0)
+				continue;
+			snprintf(label, sizeof(label),
+			    "action=\"%s\",reason=\"%s\"", action_name[a],
+			    reason_name[r]);
+			prom_ulong(out, P "decisions_total", label,
+			    s->decisions[a][r]);
+		}
+}
+
 /* stats_format_prometheus - text exposition format 0.0.4; 0 ok, -1 error */
 int
 stats_format_prometheus(const struct stats_snapshot *s, FILE *out)
@@ -304,13 +398,8 @@ stats_format_prometheus(const struct stats_snapshot *s, FILE *out)
 	    c[STATS_RCPT_CHECKED]);
 
 	prom_family(out, P "decisions_total", "counter",
-	    "Recipient decisions by action.");
-	prom_ulong(out, P "decisions_total", "action=\"accept\"",
-	    c[STATS_ACCEPTED]);
-	prom_ulong(out, P "decisions_total", "action=\"reject\"",
-	    c[STATS_REJECTED]);
-	prom_ulong(out, P "decisions_total", "action=\"tempfail\"",
-	    c[STATS_TEMPFAILED]);
+	    "Recipient decisions by action and reason.");
+	prom_decisions(out, s);
 
 	prom_family(out, P "harvest_disconnects_total", "counter",
 	    "Sessions disconnected for address harvesting.");
@@ -384,9 +473,18 @@ stats_format_prometheus(const struct stats_snapshot *s, FILE *out)
 		    "result=\"skipped\"", c[STATS_REDIS_SKIPPED]);
 	}
 
-	prom_family(out, P "uptime_seconds", "gauge",
-	    "Seconds since the daemon started.");
-	prom_seconds(out, P "uptime_seconds", s->uptime);
+	prom_family(out, P "start_time_seconds", "gauge",
+	    "Start time of the daemon since the unix epoch in seconds.");
+	fmt_fixed(label, sizeof(label), s->start_time, 3);
+	fprintf(out, P "start_time_seconds %s\n", label);
+
+	prom_family(out, P "build_info", "gauge",
+	    "Always 1; the version in its label.");
+	prom_ulong(out, P "build_info", "version=\"" PACKAGE_VERSION "\"", 1);
+
+	prom_family(out, P "score_networks", "gauge",
+	    "Networks (client and wide) in the score table now.");
+	prom_ulong(out, P "score_networks", NULL, s->networks);
 
 	if (fflush(out) != 0 || ferror(out)) {
 		if (errno == 0)
@@ -498,21 +596,24 @@ stats_format_line(const struct stats_snapshot *s, char *buf, size_t len)
 		    c[STATS_REDIS_SKIPPED]);
 }
 
-/* stats_reset - zero everything and restart the uptime clock (tests) */
+/* stats_reset - zero everything, start time now (tests) */
 void
 stats_reset(void)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < STATS__COUNT; i++)
 		__atomic_store_n(&stats_counters[i], 0, RELAXED);
+	for (i = 0; i < STATS_ACTIONS; i++)
+		for (j = 0; j < STATS_REASONS; j++)
+			__atomic_store_n(&stats_decisions[i][j], 0, RELAXED);
 	for (i = 0; i < STATS_BUCKETS; i++)
 		__atomic_store_n(&stats_hist[i], 0, RELAXED);
 	__atomic_store_n(&stats_asleep, 0, RELAXED);
 	__atomic_store_n(&stats_peak, 0, RELAXED);
 	__atomic_store_n(&stats_tarpit_us, 0, RELAXED);
 	__atomic_store_n(&stats_lookup_ns, 0, RELAXED);
-	__atomic_store_n(&stats_start_us, now_us(), RELAXED);
+	__atomic_store_n(&stats_start_ms, unix_ms(), RELAXED);
 	__atomic_store_n(&stats_redis, STATS_REDIS_OFF, RELAXED);
 	__atomic_store_n(&stats_attack, 0, RELAXED);
 }

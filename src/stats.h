@@ -46,6 +46,13 @@ enum stats_counter {
  */
 #define STATS_BUCKETS	14
 
+/*
+ * Decisions are counted by action and reason, the log line's tokens: a
+ * fixed set (see stats.c), any other reason counted as "other".
+ */
+#define STATS_ACTIONS	4		/* accept reject tempfail disconnect */
+#define STATS_REASONS	15
+
 /* The shared-score connection (--redis), for the up/down gauge. */
 enum stats_redis { STATS_REDIS_OFF, STATS_REDIS_UP, STATS_REDIS_DOWN };
 
@@ -57,7 +64,9 @@ struct stats_snapshot {
 	unsigned long	buckets[STATS_BUCKETS];	/* cumulative: <= bound */
 	double		lookup_sum;		/* seconds, all lookups */
 	unsigned long	lookup_count;		/* == the last bucket */
-	double		uptime;			/* seconds since start/reset */
+	unsigned long	decisions[STATS_ACTIONS][STATS_REASONS];
+	double		start_time;		/* unix time of start/reset */
+	unsigned long	networks;		/* in the score table now */
 	enum stats_redis redis;			/* OFF: no --redis */
 	int		attack;			/* attack mode is on */
 };
@@ -83,6 +92,16 @@ void stats_redis_state(enum stats_redis state);
 /* stats_observe_lookup - one directory lookup took seconds */
 void stats_observe_lookup(double seconds);
 
+/* stats_decision - one decision, by its log tokens action= and reason= */
+void stats_decision(const char *action, const char *reason);
+
+/*
+ * stats_networks_hook - how a snapshot counts the networks in the score
+ * table (count(arg), which locks what it needs); NULL for none. Set it
+ * before the threads start: it is read without a lock.
+ */
+void stats_networks_hook(size_t (*count)(void *), void *arg);
+
 /* stats_bucket_bound - upper bound of histogram bucket i (+Inf for last) */
 double stats_bucket_bound(int i);
 
@@ -102,7 +121,7 @@ int stats_write_file(const char *path);
 void stats_format_line(const struct stats_snapshot *s, char *buf,
     size_t len);
 
-/* stats_reset - zero everything and restart the uptime clock (tests) */
+/* stats_reset - zero everything, start time now (tests) */
 void stats_reset(void);
 
 #endif

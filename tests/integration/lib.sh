@@ -644,7 +644,8 @@ mt_start_milter() {
 		if mt_wait_alive "$MT_MILTER_PID" 10 mt_port_listening "$MT_MILTER_PORT"; then
 			# The socket listens a moment before the "starting" line
 			# (much longer under valgrind): wait for both.
-			mt_wait_for 30 grep -q ' starting ' "$MT_MILTER_LOG"
+			# (under JOURNAL_STREAM it starts the line: "<6>starting")
+			mt_wait_for 30 grep -qE '( |^<[0-7]>)starting ' "$MT_MILTER_LOG"
 			mt_say "daemon up: pid $MT_MILTER_PID $MT_MILTER_SOCK"
 			return 0
 		fi

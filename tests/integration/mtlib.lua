@@ -63,7 +63,7 @@ function T.connect()
 	return conn
 end
 
--- T.open{auth=LOGIN, from=ADDR, ip=IP}: connect, CONNECT, HELO and MAIL as
+-- T.open{auth=LOGIN, from=ADDR, ip=IP, helo=NAME}: connect, CONNECT, HELO and MAIL as
 -- Postfix would (macro {auth_authen} at MAIL when auth is given).
 function T.open(o)
 	o = o or {}
@@ -77,7 +77,7 @@ function T.open(o)
 		end
 	end
 	if not mt.test_option(conn, SMFIP_NOHELO) then
-		call("mt.helo", mt.helo(conn, "client.test.invalid"))
+		call("mt.helo", mt.helo(conn, o.helo or "client.test.invalid"))
 		if mt.getreply(conn) ~= SMFIR_CONTINUE then
 			error("HELO answered " .. T.name(mt.getreply(conn)))
 		end

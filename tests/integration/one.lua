@@ -8,12 +8,13 @@
 --   min, max      optional: bounds in seconds on the RCPT answer time
 --   timeout       optional: miltertest read timeout in seconds (default 10)
 --   label         optional: text for the check lines
+--   helo          optional: the HELO name (default client.test.invalid)
 
 local T = dofile(mtlib)
 
 T.run(function()
 	if timeout then mt.set_timeout(tonumber(timeout)) end
-	local c = T.open{ auth = auth }
+	local c = T.open{ auth = auth, helo = helo }
 	T.expect(c, rcpt, want, {
 		label = label,
 		min = min and tonumber(min),

@@ -12,11 +12,13 @@
 # Then the file must parse as Prometheus text (every sample "name{labels}
 # value" after its family's # TYPE, families contiguous, no duplicates,
 # histogram buckets ascending and cumulative, +Inf == _count) and hold
-# exactly those counts (sessions, recipients, decisions by action, cache
-# hits/misses, directory queries/errors, the lookup histogram's count and
-# sum against the log's lookup= values, tarpit seconds against the log's
-# delay= values, sleeping threads 0 at rest, peak >= 2); the SIGUSR1 line
-# must say the same.  The file is replaced by rename (new inode each time,
+# exactly those counts (sessions, recipients, decisions by action and
+# reason, cache hits/misses, directory queries/errors, the lookup
+# histogram's count and sum against the log's lookup= values, tarpit
+# seconds against the log's delay= values, sleeping threads 0 at rest,
+# peak >= 2, the two networks in the score table), the start time (unix
+# seconds, at the launch) and the version; the SIGUSR1 line must say the
+# same.  The file is replaced by rename (new inode each time,
 # readers never see a partial file, no .tmp left after the stop); an
 # unwritable --stats-file logs one warning and the daemon keeps serving,
 # then "written again" once the directory exists.
@@ -126,25 +128,34 @@ prom_check() {
 # pv FILE SAMPLE: the value of SAMPLE (e.g. 'milter_tarpit_decisions_total{action="accept"}')
 pv() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 
-# snap: copy the stats file (as a reader would open it) to $SD.snap.N and
-# print that name; fails if the file is missing.
-SNAPS=0
+# snap: copy the stats file (as a reader would open it) to a new file
+# $MT_TMP/snap.XXXXXX and print that name; fails if the file is missing.
+# When it was written (its mtime, in seconds after LAUNCH) goes to the
+# copy's name plus .at: the file's inode and mtime are read before and
+# after the copy, and must agree (else it is copied again).
 snap() {
-	SNAPS=$((SNAPS + 1))
-	cat "$SF" >"$MT_TMP/snap.$SNAPS" 2>/dev/null || return 1
-	echo "$MT_TMP/snap.$SNAPS"
+	local f a1 a2 i
+	f=$(mktemp "$MT_TMP/snap.XXXXXX") || return 1
+	for i in 1 2 3; do
+		a1=$(stat -c '%i %.3Y' "$SF" 2>/dev/null) || return 1
+		cat "$SF" >"$f" 2>/dev/null || return 1
+		a2=$(stat -c '%i %.3Y' "$SF" 2>/dev/null) || return 1
+		[ "$a1" = "$a2" ] && break
+	done
+	awk -v t="${a1#* }" -v l="$LAUNCH" 'BEGIN { printf "%.3f\n", t - l }' >"$f.at"
+	echo "$f"
 }
 
-# uptime_of FILE: milter_tarpit_uptime_seconds in FILE (or -1).
-uptime_of() { local u; u=$(pv "$1" milter_tarpit_uptime_seconds); echo "${u:--1}"; }
+# written_of FILE: when the daemon wrote the file copied to FILE, in
+# seconds after LAUNCH (or -1).  The snapshot in it was taken just before.
+written_of() { local u; u=$(cat "$1.at" 2>/dev/null); echo "${u:--1}"; }
 
 # fresh_since SECONDS: wait (up to 4 s) until the stats file was written
-# from a snapshot taken at least SECONDS after the daemon was launched (its
-# uptime says so); print a copy of it.
+# at least SECONDS after the daemon was launched; print a copy of it.
 fresh_since() {
 	local i s
 	for i in $(seq 1 40); do
-		if s=$(snap) && mt_cmp "$(uptime_of "$s")" ">=" "$1"; then
+		if s=$(snap) && mt_cmp "$(written_of "$s")" ">=" "$1"; then
 			echo "$s"
 			return 0
 		fi
@@ -179,9 +190,11 @@ mt_check "the stats file appears within 2 s" mt_wait_for 2 test -s "$SF"
 s0=$(snap) || s0=/dev/null
 if out=$(prom_check "$s0"); then mt_pass "first file: valid Prometheus text"; else mt_fail "first file: not valid Prometheus text:
 $out"; fi
+# dec_s ACTION REASON: the decisions_total series of that pair
+dec_s() { echo "milter_tarpit_decisions_total{action=\"$1\",reason=\"$2\"}"; }
 for k in milter_tarpit_sessions_total milter_tarpit_recipients_checked_total \
-	'milter_tarpit_decisions_total{action="accept"}' 'milter_tarpit_decisions_total{action="reject"}' \
-	'milter_tarpit_decisions_total{action="tempfail"}' milter_tarpit_harvest_disconnects_total \
+	"$(dec_s accept exists)" "$(dec_s reject unknown)" "$(dec_s tempfail directory-error)" \
+	"$(dec_s disconnect harvest)" milter_tarpit_harvest_disconnects_total milter_tarpit_score_networks \
 	milter_tarpit_sleep_seconds_total milter_tarpit_sleeping_threads milter_tarpit_sleeping_threads_peak \
 	'milter_tarpit_cache_lookups_total{result="hit"}' 'milter_tarpit_cache_lookups_total{result="miss"}' \
 	milter_tarpit_directory_queries_total milter_tarpit_directory_errors_total \
@@ -232,9 +245,9 @@ log_delays=$(mt_log_line action=... | tr ' ' '\n' | sed -n 's/^delay=//p' | awk 
 log_lookups=$(mt_log_line cache=miss | tr ' ' '\n' | sed -n 's/^lookup=//p' | awk '{ s += $1 } END { printf "%.3f", s }')
 mt_say "log: delays slept sum to $log_delays s; the 7 lookups took $log_lookups s"
 
-mt_say "== the stats file, written after the last decision (uptime >= $DONE_AT s)"
+mt_say "== the stats file, written after the last decision (>= $DONE_AT s after the launch)"
 if s1=$(fresh_since "$DONE_AT"); then
-	mt_pass "a file written after the last decision came (uptime $(uptime_of "$s1"))"
+	mt_pass "a file written after the last decision came (at $(written_of "$s1") s)"
 else
 	mt_fail "no stats file written after the last decision within 4 s"
 	s1=$(snap) || s1=/dev/null
@@ -244,14 +257,32 @@ if out=$(prom_check "$s1"); then mt_pass "valid Prometheus text"; else mt_fail "
 $out"; fi
 for f in sessions_total recipients_checked_total decisions_total harvest_disconnects_total \
 	sleep_seconds_total sleeping_threads sleeping_threads_peak cache_lookups_total \
-	directory_queries_total directory_errors_total directory_lookup_seconds uptime_seconds; do
+	directory_queries_total directory_errors_total directory_lookup_seconds start_time_seconds \
+	build_info score_networks; do
 	mt_check "family milter_tarpit_$f has a # TYPE" grep -q "^# TYPE milter_tarpit_$f " "$s1"
 done
 want_eq "sessions_total" "$(pv "$s1" milter_tarpit_sessions_total)" 5
 want_eq "recipients_checked_total" "$(pv "$s1" milter_tarpit_recipients_checked_total)" 11
-want_eq "decisions_total{accept}" "$(pv "$s1" 'milter_tarpit_decisions_total{action="accept"}')" 6
-want_eq "decisions_total{reject}" "$(pv "$s1" 'milter_tarpit_decisions_total{action="reject"}')" 4
-want_eq "decisions_total{tempfail}" "$(pv "$s1" 'milter_tarpit_decisions_total{action="tempfail"}')" 1
+want_eq "decisions_total{accept,exists}" "$(pv "$s1" "$(dec_s accept exists)")" 4
+want_eq "decisions_total{accept,postmaster}" "$(pv "$s1" "$(dec_s accept postmaster)")" 1
+want_eq "decisions_total{accept,non-local}" "$(pv "$s1" "$(dec_s accept non-local)")" 1
+want_eq "decisions_total{reject,unknown}" "$(pv "$s1" "$(dec_s reject unknown)")" 4
+want_eq "decisions_total{tempfail,directory-error}" "$(pv "$s1" "$(dec_s tempfail directory-error)")" 1
+want_eq "decisions_total{disconnect,harvest}" "$(pv "$s1" "$(dec_s disconnect harvest)")" 0
+tot=$(awk '$1 ~ /^milter_tarpit_decisions_total[{]/ { s += $2 } END { print s + 0 }' "$s1")
+want_eq "decisions_total, all series: the 11 decisions" "$tot" 11
+launch_at=$(awk -v l="$LAUNCH" 'BEGIN { printf "%.3f", l }')
+launch_5=$(awk -v l="$LAUNCH" 'BEGIN { printf "%.3f", l + 5 }')
+st=$(pv "$s1" milter_tarpit_start_time_seconds)
+mt_check "start_time_seconds = ${st}: between the launch ($launch_at) and 5 s after" \
+	eval 'mt_cmp "${st:-0}" ">=" "$launch_at" && mt_cmp "${st:-0}" "<=" "$launch_5"'
+want_eq "start_time_seconds: the same as in the first file" "$st" "$(pv "$s0" milter_tarpit_start_time_seconds)"
+ver=$(mt_log_field "$(grep -m 1 ' starting ' "$MT_MILTER_LOG")" version)
+want_eq "build_info{version=\"$ver\"} (the start line's version)" "$(pv "$s1" "milter_tarpit_build_info{version=\"$ver\"}")" 1
+# sessions 2 and 3 counted one unknown each against 127.0.0.1/32 and its
+# wide network 127.0.0.0/24 (the log's net= and wide=)
+nets=$(mt_log_line reason=unknown auth=- | tr ' ' '\n' | sed -n 's/^\(net\|wide\)=//p' | sort -u | wc -l)
+want_eq "score_networks: the networks in the log's net= and wide= ($nets)" "$(pv "$s1" milter_tarpit_score_networks)" 2
 want_eq "harvest_disconnects_total" "$(pv "$s1" milter_tarpit_harvest_disconnects_total)" 0
 want_eq "cache_lookups_total{hit}" "$(pv "$s1" 'milter_tarpit_cache_lookups_total{result="hit"}')" 2
 want_eq "cache_lookups_total{miss}" "$(pv "$s1" 'milter_tarpit_cache_lookups_total{result="miss"}')" 7
@@ -304,17 +335,17 @@ p99=$(lf lookup_p99)
 mt_check "SIGUSR1: lookup_p50=$p50 <= lookup_p99=$p99 <= 2.5 (both numbers)" \
 	awk -v a="$p50" -v b="$p99" 'BEGIN { exit !(a ~ /^[0-9]+\.[0-9]+$/ && b ~ /^[0-9]+\.[0-9]+$/ && a + 0 <= b + 0 && b + 0 <= 2.5) }'
 mt_check "the file after SIGUSR1 has the same counters as before it" \
-	diff <(grep -v '^milter_tarpit_uptime_seconds ' "$s1") <(grep -v '^milter_tarpit_uptime_seconds ' "$s2")
+	diff "$s1" "$s2"
 
 mt_say "== the file is replaced whole, every second"
 ino1=$(stat -c %i "$SF")
-u1=$(uptime_of "$(snap)")
+u1=$(written_of "$(snap)")
 u_next=$(awk -v u="$u1" 'BEGIN { print u + 0.5 }')
 if s3=$(fresh_since "$u_next"); then
 	ino2=$(stat -c %i "$SF")
-	u3=$(uptime_of "$s3")
+	u3=$(written_of "$s3")
 	gap=$(awk -v a="$u1" -v b="$u3" 'BEGIN { printf "%.3f", b - a }')
-	mt_check "rewritten about every second (uptime $u1 -> $u3: ${gap} s)" \
+	mt_check "rewritten about every second (written at $u1 -> $u3 s: ${gap} s)" \
 		eval 'mt_cmp "$gap" ">=" 0.7 && mt_cmp "$gap" "<=" 2.5'
 	mt_check "replaced by a new file (inode $ino1 -> $ino2), not rewritten in place" [ "$ino1" != "$ino2" ]
 else
@@ -325,9 +356,9 @@ partial=0
 tmp_seen=0
 for _ in $(seq 1 60); do
 	s=$(snap) || { partial=$((partial + 1)); continue; }
-	prom_check "$s" >/dev/null && grep -q '^milter_tarpit_uptime_seconds ' "$s" || partial=$((partial + 1))
+	prom_check "$s" >/dev/null && grep -q '^milter_tarpit_start_time_seconds ' "$s" || partial=$((partial + 1))
 	[ -e "$SF.tmp" ] && tmp_seen=$((tmp_seen + 1))
-	rm -f "$s"
+	rm -f "$s" "$s.at"
 	sleep 0.03
 done
 mt_check "60 reads over ~2.5 s: every one a whole, valid file ($partial were not)" [ "$partial" -eq 0 ]

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stats.h"
@@ -526,7 +527,8 @@ START_TEST(test_counters_all)
 	stats_snapshot(&s);
 	for (i = 0; i < STATS__COUNT; i++)
 		ck_assert_uint_eq(s.counters[i], 0);
-	ck_assert(s.uptime >= 0 && s.uptime < 5);
+	ck_assert(s.start_time >= (double)time(NULL) - 5 &&
+	    s.start_time <= (double)time(NULL) + 1);
 }
 END_TEST
 
@@ -740,7 +742,91 @@ populate(void)
 	stats_observe_lookup(0.004);
 	stats_observe_lookup(0.3);
 	stats_observe_lookup(12);
+	stats_decision("accept", "exists");
+	stats_decision("accept", "exists");
+	stats_decision("reject", "unknown");
+	stats_decision("disconnect", "harvest");
 }
+
+/* decisions - the value of decisions_total{action,reason} in text */
+static double
+decisions(const char *text, const char *action, const char *reason)
+{
+	char series[160];
+
+	snprintf(series, sizeof(series), "milter_tarpit_decisions_total"
+	    "{action=\"%s\",reason=\"%s\"}", action, reason);
+	return prom_value(text, series);
+}
+
+START_TEST(test_decision_labels)
+{
+	static const char *const pairs[][2] = {
+		{ "accept", "exists" }, { "accept", "non-local" },
+		{ "accept", "postmaster" }, { "accept", "exempt" },
+		{ "reject", "unknown" }, { "reject", "unknown-busy" },
+		{ "reject", "bad-address" }, { "reject", "sender-unknown" },
+		{ "reject", "sender-needs-auth" },
+		{ "tempfail", "directory-error" }, { "tempfail", "attack" },
+		{ "tempfail", "tarpit-full" },
+		{ "disconnect", "harvest" }, { "disconnect", "tarpit-full" },
+	};
+	size_t i, n = sizeof(pairs) / sizeof(pairs[0]);
+	char *text;
+
+	/* every answer the policy gives has its series, from the start */
+	stats_reset();
+	text = render();
+	assert_valid(text);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(decisions(text, pairs[i][0], pairs[i][1]) == 0,
+		    "no 0 for %s %s", pairs[i][0], pairs[i][1]);
+	ck_assert(isnan(decisions(text, "reject", "other")));
+	ck_assert(isnan(decisions(text, "accept", "unknown")));
+	free(text);
+
+	/* each counted under its own pair; the harvest 421 is no tempfail */
+	for (i = 0; i < n; i++)
+		stats_decision(pairs[i][0], pairs[i][1]);
+	stats_decision("disconnect", "harvest");
+	stats_decision("reject", "no-such-reason");	/* bounded: "other" */
+	stats_decision("reject", "another-one");
+	stats_decision("no-such-action", "exists");	/* ignored */
+	text = render();
+	assert_valid(text);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(decisions(text, pairs[i][0], pairs[i][1]) ==
+		    1 + (i == n - 2), "%s %s = %g", pairs[i][0], pairs[i][1],
+		    decisions(text, pairs[i][0], pairs[i][1]));
+	ck_assert(decisions(text, "reject", "other") == 2);
+	ck_assert(isnan(decisions(text, "accept", "other")));
+	ck_assert(strstr(text, "no-such") == NULL);
+	free(text);
+}
+END_TEST
+
+/* count_42 - a score table of 42 networks */
+static size_t
+count_42(void *arg)
+{
+	return arg == (void *)count_42 ? 42 : 0;
+}
+
+START_TEST(test_networks_hook)
+{
+	char *text;
+
+	stats_reset();
+	stats_networks_hook(count_42, (void *)count_42);
+	text = render();
+	ck_assert(prom_value(text, "milter_tarpit_score_networks") == 42);
+	free(text);
+	stats_networks_hook(NULL, NULL);
+	text = render();
+	ck_assert(prom_value(text, "milter_tarpit_score_networks") == 0);
+	free(text);
+}
+END_TEST
 
 START_TEST(test_prometheus_names)
 {
@@ -759,7 +845,9 @@ START_TEST(test_prometheus_names)
 		"milter_tarpit_directory_queries_total counter",
 		"milter_tarpit_directory_errors_total counter",
 		"milter_tarpit_directory_lookup_seconds histogram",
-		"milter_tarpit_uptime_seconds gauge",
+		"milter_tarpit_start_time_seconds gauge",
+		"milter_tarpit_build_info gauge",
+		"milter_tarpit_score_networks gauge",
 	};
 	size_t i = 0, n = sizeof(want) / sizeof(want[0]);
 	char *text, *t;
@@ -806,9 +894,14 @@ START_TEST(test_prometheus_values)
 	} want[] = {
 		{ "milter_tarpit_sessions_total", 100 },
 		{ "milter_tarpit_recipients_checked_total", 101 },
-		{ "milter_tarpit_decisions_total{action=\"accept\"}", 102 },
-		{ "milter_tarpit_decisions_total{action=\"reject\"}", 103 },
-		{ "milter_tarpit_decisions_total{action=\"tempfail\"}", 104 },
+		{ "milter_tarpit_decisions_total{action=\"accept\","
+		  "reason=\"exists\"}", 2 },
+		{ "milter_tarpit_decisions_total{action=\"reject\","
+		  "reason=\"unknown\"}", 1 },
+		{ "milter_tarpit_decisions_total{action=\"disconnect\","
+		  "reason=\"harvest\"}", 1 },
+		{ "milter_tarpit_decisions_total{action=\"tempfail\","
+		  "reason=\"directory-error\"}", 0 },
 		{ "milter_tarpit_harvest_disconnects_total", 105 },
 		{ "milter_tarpit_cache_lookups_total{result=\"hit\"}", 106 },
 		{ "milter_tarpit_cache_lookups_total{result=\"miss\"}", 107 },
@@ -851,7 +944,11 @@ START_TEST(test_prometheus_values)
 	ck_assert(strstr(text,
 	    "\nmilter_tarpit_directory_lookup_seconds_sum 12.309000\n") !=
 	    NULL);
-	ck_assert(prom_value(text, "milter_tarpit_uptime_seconds") >= 0);
+	ck_assert(prom_value(text, "milter_tarpit_start_time_seconds") >=
+	    (double)time(NULL) - 5);
+	ck_assert(prom_value(text, "milter_tarpit_build_info{version=\""
+	    PACKAGE_VERSION "\"}") == 1);
+	ck_assert(prom_value(text, "milter_tarpit_score_networks") == 0);
 	free(text);
 }
 END_TEST
@@ -1020,7 +1117,8 @@ START_TEST(test_write_file)
 	ck_assert_ptr_nonnull(text);
 	assert_valid(text);
 	ck_assert(prom_value(text, "milter_tarpit_sessions_total") == 100);
-	ck_assert(strstr(text, "\nmilter_tarpit_uptime_seconds ") != NULL);
+	ck_assert(strstr(text, "\nmilter_tarpit_start_time_seconds ") !=
+	    NULL);
 	free(text);
 
 	/* replaced by rename (a new inode), not rewritten in place */
@@ -1233,6 +1331,8 @@ stats_suite(void)
 	tcase_add_test(tc, test_prometheus_names);
 	tcase_add_test(tc, test_prometheus_zero);
 	tcase_add_test(tc, test_prometheus_values);
+	tcase_add_test(tc, test_decision_labels);
+	tcase_add_test(tc, test_networks_hook);
 	tcase_add_test(tc, test_prometheus_write_error);
 	tcase_add_test(tc, test_checker_rejects);
 	suite_add_tcase(s, tc);
