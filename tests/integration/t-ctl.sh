@@ -7,11 +7,12 @@
 # counted; stats; and the refusal of bad input, each with its message and
 # exit status (unknown command, bad network, a network of another prefix,
 # SECS out of range, an overlong line from the client and on the raw
-# socket, no daemon on the socket).
+# socket, no daemon on the socket); forget with --redis deletes the shared
+# score (a private redis-server).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-mt_require miltertest python3
+mt_require miltertest python3 redis-server redis-cli
 mt_require_bin
 mt_init
 : "${MT_CTL:=$MT_BUILDDIR/src/milter-tarpit-ctl}"
@@ -131,4 +132,21 @@ refused "no daemon on the socket" 69 "cannot connect to $MT_TMP/none: No such fi
 mt_stop_milter
 mt_check "the daemon exits 0 on SIGTERM (got $MT_MILTER_RC)" [ "$MT_MILTER_RC" -eq 0 ]
 mt_check "the control socket is removed at exit" [ ! -e "$SOCK" ]
+
+mt_say "== forget with --redis: the shared score goes too"
+mt_start_redis
+mt_start_milter -H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com \
+	-t 2 --no-cache -T 0.3 --delay-factor 1 --control-socket "$SOCK" \
+	--redis "$MT_REDIS_URL" --redis-prefix tc:
+mt_check "an unknown from $NET, shared" mt_miltertest defence.lua ip=$NET \
+	"list=<c-r1@example.com>=reject/0.3/1.5"
+mt_wait_for 2 test "$(mt_redis_cli exists tc:score:$NET/32)" = 1 || true
+mt_check "Redis has the score of $NET/32" [ "$(mt_redis_cli exists tc:score:$NET/32)" = 1 ]
+ctl forget $NET
+mt_wait_for 2 test "$(mt_redis_cli exists tc:score:$NET/32)" = 0 || true
+mt_check "after forget, Redis has no score of $NET/32" [ "$(mt_redis_cli exists tc:score:$NET/32)" = 0 ]
+mt_check "the next unknown from $NET" mt_miltertest defence.lua ip=$NET \
+	"list=<c-r2@example.com>=reject/0.3/1.5"
+mt_expect_rcpt c-r2@example.com "with --redis, after forget, score=1.00" net=$NET/32 score=1.00
+mt_stop_milter
 mt_finish
