@@ -40,6 +40,7 @@
 #include "score.h"
 #include "state.h"
 #include "stats.h"
+#include "trust.h"
 #include "util.h"
 
 #define FLEET_READ_MIN 0.05	/* a local score from which Redis is read */
@@ -65,6 +66,7 @@ struct clients {
 	struct score_table *grey;	/* first refusal in attack mode */
 	struct score_table *count;	/* unknown recipients, all clients */
 	struct fleet	*fleet;		/* or NULL */
+	struct trust	*trust;		/* exempt by the control socket */
 	pthread_mutex_t	mu;		/* attack and saved_at */
 	struct attack	attack;
 	double		saved_at;
@@ -95,7 +97,10 @@ clients_new(const struct config *cfg)
 	cs->good = score_new(n, cfg->good_half_life);
 	cs->grey = score_new(n, GREY_HALF_LIFE);
 	cs->count = score_new(4, ATTACK_HALF_LIFE);
-	if (!cs->scores || !cs->good || !cs->grey || !cs->count) {
+	cs->trust = trust_new();
+	if (!cs->scores || !cs->good || !cs->grey || !cs->count ||
+	    !cs->trust) {
+		trust_free(cs->trust);
 		score_free(cs->scores);
 		score_free(cs->good);
 		score_free(cs->grey);
@@ -571,4 +576,153 @@ size_t
 clients_count(struct clients *cs)
 {
 	return score_count(cs->scores);
+}
+
+/* The networks clients_list() gathers before it reports any. */
+struct gather {
+	char		**keys;
+	size_t		n, cap;
+	int		failed;		/* out of memory */
+};
+
+/* gather_key - add key to g (under a table's lock: memory only) */
+static void
+gather_key(struct gather *g, const char *key)
+{
+	char **k;
+	size_t cap;
+
+	if (g->failed)
+		return;
+	if (g->n == g->cap) {
+		cap = g->cap ? 2 * g->cap : 64;
+		if ((k = realloc(g->keys, cap * sizeof(*k))) == NULL) {
+			g->failed = 1;
+			return;
+		}
+		g->keys = k;
+		g->cap = cap;
+	}
+	if ((g->keys[g->n] = strdup(key)) == NULL)
+		g->failed = 1;
+	else
+		g->n++;
+}
+
+/* gather_score - score_each's callback */
+static void
+gather_score(void *arg, const char *key, double score)
+{
+	(void)score;
+	gather_key(arg, key);
+}
+
+/* gather_trust - trust_each's callback */
+static void
+gather_trust(void *arg, const char *key, double left)
+{
+	(void)left;
+	gather_key(arg, key);
+}
+
+/* key_cmp - qsort's order of keys */
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* entry_of - what is known of net at now */
+static void
+entry_of(struct clients *cs, const char *net, double now,
+    struct clients_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	util_strlcpy(e->net, net, sizeof(e->net));
+	e->score = score_get(cs->scores, net, now, &e->asleep);
+	e->updated = score_updated(cs->scores, net, now);
+	e->good = score_get(cs->good, net, now, NULL);
+	e->trust_left = trust_left(cs->trust, net, now);
+}
+
+/* clients_list - fn for every network known, no lock held; -1 no memory */
+int
+clients_list(struct clients *cs,
+    void (*fn)(void *arg, const struct clients_entry *e), void *arg)
+{
+	struct gather g = { NULL, 0, 0, 0 };
+	struct clients_entry e;
+	double now = util_now();
+	size_t i;
+
+	score_each(cs->scores, now, gather_score, &g);
+	score_each(cs->good, now, gather_score, &g);
+	trust_each(cs->trust, now, gather_trust, &g);
+	if (!g.failed && g.n > 1)
+		qsort(g.keys, g.n, sizeof(*g.keys), key_cmp);
+	for (i = 0; i < g.n; i++) {
+		if (!g.failed && (i == 0 || strcmp(g.keys[i],
+		    g.keys[i - 1]) != 0)) {
+			entry_of(cs, g.keys[i], now, &e);
+			fn(arg, &e);
+		}
+	}
+	for (i = 0; i < g.n; i++)
+		free(g.keys[i]);
+	free(g.keys);
+	return g.failed ? -1 : 0;
+}
+
+/* clients_show - net and the wide network around it (wide->net "": none) */
+void
+clients_show(struct clients *cs, const struct config *cfg, const char *net,
+    struct clients_entry *e, struct clients_entry *wide)
+{
+	char key[sizeof(wide->net)];
+	double now = util_now();
+	struct cidr c;
+	int on = 0;
+
+	entry_of(cs, net, now, e);
+	memset(wide, 0, sizeof(*wide));
+	if (cidr_parse(net, &c) == 0 && cfg->wide_weight > 0)
+		on = c.net.family == 4 ? cfg->wide4 < cfg->prefix4 :
+		    cfg->wide6 < cfg->prefix6;
+	if (!on)
+		return;
+	cidr_key(&c.net, (int)cfg->wide4, (int)cfg->wide6, key, sizeof(key));
+	entry_of(cs, key, now, wide);
+}
+
+/* clients_forget - drop net's score and good record; 1 if any was here */
+int
+clients_forget(struct clients *cs, const char *net)
+{
+	double now = util_now();
+	int a, b;
+
+	a = score_forget(cs->scores, net, now);
+	b = score_forget(cs->good, net, now);
+	if (cs->fleet) {
+		fleet_release(fleet_forget(cs->fleet, FLEET_SCORE, net));
+		fleet_release(fleet_forget(cs->fleet, FLEET_GOOD, net));
+	}
+	return a || b;
+}
+
+/* clients_trust - treat net as trusted for secs from now (0: no longer) */
+int
+clients_trust(struct clients *cs, const char *net, double secs)
+{
+	double now = util_now();
+
+	return trust_set(cs->trust, net, secs > 0 ? now + secs : 0, now);
+}
+
+/* clients_is_trusted - is c's network trusted through the control socket */
+int
+clients_is_trusted(struct clients *cs, const struct client *c)
+{
+	return c != NULL && c->nets[NET_CLIENT].key[0] != '\0' &&
+	    trust_left(cs->trust, c->nets[NET_CLIENT].key, util_now()) > 0;
 }

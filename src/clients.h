@@ -130,4 +130,44 @@ int clients_in_attack(struct clients *cs);
 /* clients_count - networks in the score table (the statistics' gauge) */
 size_t clients_count(struct clients *cs);
 
+/* What the control socket tells of one network. */
+struct clients_entry {
+	char		net[56];	/* "192.0.2.7/32", or "" */
+	double		score;		/* decayed to now */
+	double		updated;	/* seconds since set; -1 never */
+	double		good;		/* good record, decayed */
+	double		trust_left;	/* seconds exempt by control; 0 */
+	unsigned	asleep;		/* its sessions in the tarpit */
+};
+
+/*
+ * clients_list - fn for every network with a score, a good record or a
+ * trust (client and wide networks alike), without any lock held; -1
+ * out of memory
+ */
+int clients_list(struct clients *cs,
+    void (*fn)(void *arg, const struct clients_entry *e), void *arg);
+
+/*
+ * clients_show - what is known of the client network net, and of the
+ * wide network around it (wide->net "" if none)
+ */
+void clients_show(struct clients *cs, const struct config *cfg,
+    const char *net, struct clients_entry *e, struct clients_entry *wide);
+
+/*
+ * clients_forget - drop net's score and good record, here and, with
+ * --redis, in Redis; 1 if anything was known of it here
+ */
+int clients_forget(struct clients *cs, const char *net);
+
+/*
+ * clients_trust - treat net as --trusted-networks for secs from now (0:
+ * no longer); 0 ok, -1 too many networks trusted at once
+ */
+int clients_trust(struct clients *cs, const char *net, double secs);
+
+/* clients_is_trusted - is c's network trusted through the control socket */
+int clients_is_trusted(struct clients *cs, const struct client *c);
+
 #endif

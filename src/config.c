@@ -176,6 +176,8 @@ static const char usage_text[] =
 "      --stats-interval SECS  how often, 1-86400 (default 60)\n"
 "      --thread-stack KB      stack of each session thread, 64-65536 KiB;\n"
 "                             0 = the C library's (default 256)\n"
+"      --control-socket PATH  answer milter-tarpit-ctl(8) on this unix\n"
+"                             socket, mode 0600 (default: none)\n"
 "  -f, --foreground           do not detach; log to stderr\n"
 "  -v, --verbose              log debug lines too\n"
 "  -h, --help                 show this help\n"
@@ -684,6 +686,7 @@ config_free(struct config *cfg)
 	free(cfg->pidfile);
 	free(cfg->socket_group);
 	free(cfg->stats_file);
+	free(cfg->control_socket);
 	free(cfg->trusted);
 	free(cfg->own);
 	memset(cfg, 0, sizeof(*cfg));

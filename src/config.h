@@ -141,6 +141,7 @@ struct config {
 	char		*redis_password;	/* read from redis_password_file */
 	double		redis_timeout;
 	char		*redis_prefix;
+	char		*control_socket;	/* NULL: no control socket */
 };
 
 /* config_init - fill in the defaults */

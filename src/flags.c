@@ -29,6 +29,7 @@
 #include "util.h"
 
 #define PROG "milter-tarpit"
+#define UNIX_PATH_MAX 108	/* sun_path */
 
 const char flags_short[] = ":c:p:H:b:s:F:D:y:ZY:t:P:d:e:T:M:R:q:nu:fvhV";
 
@@ -117,6 +118,7 @@ const struct option flags_long[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -798,6 +800,15 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 		return 0;
 	case 'f':
 		cfg->foreground = 1;
+		return 0;
+	case OPT_CONTROL_SOCKET:
+		if (arg[0] != '/' || strlen(arg) >= UNIX_PATH_MAX) {
+			fprintf(err, PROG ": %s: \"%s\" is not an absolute path"
+			    " of fewer than %d bytes\n", flag, arg,
+			    UNIX_PATH_MAX);
+			return -1;
+		}
+		flags_replace(&cfg->control_socket, arg);
 		return 0;
 	case 'v':
 		cfg->verbose = 1;

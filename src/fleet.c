@@ -95,12 +95,14 @@ struct fleet {
 static const char fleet_lua[] =
 "-- milter-tarpit shared scores. KEYS[1]: a client network's hash\n"
 "-- {s = score, t = when s was right, on Redis's clock}. ARGV: the\n"
-"-- half-life in seconds, the increment (0: only read), the caller's\n"
-"-- own view of the score (a floor before the increment). Returns the\n"
-"-- score now, after the increment, as a string.\n"
+"-- half-life in seconds, the increment (0: only read; below 0: forget\n"
+"-- the network), the caller's own view of the score (a floor before\n"
+"-- the increment). Returns the score now, after the increment, as a\n"
+"-- string.\n"
 "if redis.replicate_commands then pcall(redis.replicate_commands) end\n"
 "local hl = tonumber(ARGV[1])\n"
 "local delta = tonumber(ARGV[2])\n"
+"if delta < 0 then redis.call('DEL', KEYS[1]) return '0' end\n"
 "local floor = tonumber(ARGV[3])\n"
 "local tm = redis.call('TIME')\n"
 "local now = tonumber(tm[1]) + tonumber(tm[2]) / 1000000\n"
@@ -692,6 +694,13 @@ fleet_add(struct fleet *f, enum fleet_kind kind, const char *net,
     double delta, double floor)
 {
 	return delta > 0 ? submit(f, kind, net, delta, floor) : NULL;
+}
+
+/* fleet_forget - delete net's shared value; NULL if Redis is down */
+struct fleet_req *
+fleet_forget(struct fleet *f, enum fleet_kind kind, const char *net)
+{
+	return submit(f, kind, net, -1, 0);
 }
 
 /* fleet_wait - wait for r until its deadline; 0 if Redis answered */

@@ -76,6 +76,10 @@ struct fleet_req *fleet_read(struct fleet *f, enum fleet_kind kind,
 struct fleet_req *fleet_add(struct fleet *f, enum fleet_kind kind,
     const char *net, double delta, double floor);
 
+/* fleet_forget - delete net's shared value (the control socket's forget) */
+struct fleet_req *fleet_forget(struct fleet *f, enum fleet_kind kind,
+    const char *net);
+
 /*
  * fleet_wait - wait for r until its deadline; 0 and *score set if Redis
  * answered, -1 if not (timed out, failed, or Redis went down)

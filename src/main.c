@@ -33,6 +33,7 @@
 #include "backend.h"
 #include "clients.h"
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "fleet_url.h"
 #include "log.h"
@@ -337,6 +338,7 @@ serve(struct runtime *rt, int argc, char **argv)
 {
 	static struct config fixed;	/* process options, for the threads */
 	struct clients *clients;
+	struct control *ctl = NULL;
 	struct config *cfg = &rt->cfg;
 	pthread_t tick;
 	sigset_t usr1;		/* the signals threads wait for */
@@ -372,6 +374,10 @@ serve(struct runtime *rt, int argc, char **argv)
 	if (daemon_socket_perms(cfg->socket, cfg->user, cfg->socket_mode,
 	    cfg->socket_group, err, sizeof(err)) < 0)
 		return fail(rt, EX_CONFIG, err);
+	/* Made as root, for the -u user: its directory may be root's. */
+	if (cfg->control_socket && (ctl = control_open(cfg->control_socket,
+	    cfg->user, err, sizeof(err))) == NULL)
+		return fail(rt, EX_UNAVAILABLE, err);
 	log_init("milter-tarpit", cfg->foreground, cfg->verbose);
 	if (!cfg->foreground && daemon(0, 0) < 0)
 		return fail(rt, EX_OSERR, "cannot detach (daemon)");
@@ -415,6 +421,9 @@ serve(struct runtime *rt, int argc, char **argv)
 	runtime_start(rt, argc, argv);	/* from here on, cfg may be swapped */
 	if (pthread_create(&tick, NULL, clients_thread, clients) == 0)
 		pthread_detach(tick);
+	if (ctl && control_start(ctl, clients) < 0)
+		log_warnx("--control-socket: cannot start its thread; the"
+		    " daemon runs without it");
 
 	rc = smfi_main();
 	if (rc != MI_SUCCESS)
@@ -425,6 +434,7 @@ serve(struct runtime *rt, int argc, char **argv)
 
 	/* Wake sleepers (if the signal did not already) and let them answer. */
 	tarpit_stop();
+	control_stop(ctl);
 	until = util_now() + DRAIN_SECONDS;
 	while (milter_busy() > 0 && util_now() < until)
 		usleep(20000);

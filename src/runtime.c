@@ -122,6 +122,8 @@ fixed_changed(const struct config *o, const struct config *n)
 		return "good-half-life/state-file/state-interval";
 	if (o->thread_stack_kb != n->thread_stack_kb)
 		return "thread-stack";
+	if (!same(o->control_socket, n->control_socket))
+		return "control-socket";
 	if (!same(o->redis_url, n->redis_url) ||
 	    !same(o->redis_password_file, n->redis_password_file) ||
 	    o->redis_timeout != n->redis_timeout ||

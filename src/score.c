@@ -275,6 +275,39 @@ score_age(struct score_table *t, const char *key, double now)
 	return age;
 }
 
+/* score_updated - seconds since key's score was last set; -1 if none */
+double
+score_updated(struct score_table *t, const char *key, double now)
+{
+	struct sentry *e;
+	double age = -1;
+
+	pthread_mutex_lock(&t->mu);
+	if ((e = find(t, key, hash(key))) != NULL)
+		age = now > e->stamp ? now - e->stamp : 0;
+	pthread_mutex_unlock(&t->mu);
+	return age;
+}
+
+/* score_forget - drop key's entry (to 0 while asleep); 1 if there was one */
+int
+score_forget(struct score_table *t, const char *key, double now)
+{
+	struct sentry *e;
+	int found;
+
+	pthread_mutex_lock(&t->mu);
+	e = find(t, key, hash(key));
+	found = e != NULL;
+	if (e && e->asleep > 0) {
+		e->score = 0;
+		e->stamp = e->born = now;
+	} else if (e)
+		drop(t, e);
+	pthread_mutex_unlock(&t->mu);
+	return found;
+}
+
 /* score_each - fn for every entry not negligible at now, newest first */
 void
 score_each(struct score_table *t, double now,

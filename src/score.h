@@ -58,6 +58,15 @@ double score_age(struct score_table *t, const char *key, double now);
 void score_each(struct score_table *t, double now,
     void (*fn)(void *arg, const char *key, double score), void *arg);
 
+/* score_updated - seconds since key's score was last set, at now; -1 if none */
+double score_updated(struct score_table *t, const char *key, double now);
+
+/*
+ * score_forget - drop key's entry (its score only, to 0, while sessions
+ * of it are asleep, so their count stays); 1 if there was one
+ */
+int score_forget(struct score_table *t, const char *key, double now);
+
 /* score_half_life - the table's half-life */
 double score_half_life(const struct score_table *t);
 

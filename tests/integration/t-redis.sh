@@ -37,7 +37,7 @@ USERS=$MT_TMP/users
 printf '%s\n' alice@example.com bob@example.com carol@example.com >"$USERS"
 HL=3600
 BASE=(--users "$USERS" -d example.com --score-half-life "$HL" --redis-prefix t:)
-DEFENCE=(-T 0.3 --suspect-score 4 --harvest-score 7)
+DEFENCE=(-T 0.3 --suspect-score 4 --harvest-score 7 --attack-score 0)
 COMMON=("${BASE[@]}" --redis-timeout 0.5)
 SHARED=("${COMMON[@]}" --redis "$MT_REDIS_URL" "${DEFENCE[@]}")
 # Daemon A reads --redis-timeout from an options file (part 4 changes it).

@@ -467,6 +467,44 @@ START_TEST(test_age)
 }
 END_TEST
 
+/* score_updated: time since the score was last set, moved by each add */
+START_TEST(test_updated)
+{
+	struct score_table *t = score_new(16, 60);
+
+	ck_assert(score_updated(t, "a", 100) == -1);
+	score_add(t, "a", 1, 100);
+	score_add(t, "a", 1, 150);
+	ck_assert(score_updated(t, "a", 160) == 10);
+	/* a read does not move it; a clock gone back gives 0 */
+	score_get(t, "a", 170, NULL);
+	ck_assert(score_updated(t, "a", 180) == 30);
+	ck_assert(score_updated(t, "a", 10) == 0);
+	score_free(t);
+}
+END_TEST
+
+/* score_forget: the entry goes; with a sleeper, only its score */
+START_TEST(test_forget)
+{
+	struct score_table *t = score_new(16, 60);
+	unsigned asleep;
+
+	ck_assert_int_eq(score_forget(t, "a", 100), 0);
+	score_add(t, "a", 3, 100);
+	ck_assert_int_eq(score_forget(t, "a", 110), 1);
+	ck_assert(score_age(t, "a", 120) == -1);
+	ck_assert(score_get(t, "a", 120, NULL) == 0);
+	score_add(t, "b", 3, 100);
+	ck_assert_int_eq(score_sleep_enter(t, "b", 0, 100), 1);
+	ck_assert_int_eq(score_forget(t, "b", 110), 1);
+	ck_assert(score_get(t, "b", 120, &asleep) == 0);
+	ck_assert_uint_eq(asleep, 1);
+	ck_assert(score_add(t, "b", 1, 120) == 1);
+	score_free(t);
+}
+END_TEST
+
 /* an entry evicted and made again is born again */
 START_TEST(test_age_reborn)
 {
@@ -741,6 +779,8 @@ score_suite(void)
 	tc = tcase_create("age_each");
 	tcase_add_test(tc, test_age);
 	tcase_add_test(tc, test_age_reborn);
+	tcase_add_test(tc, test_updated);
+	tcase_add_test(tc, test_forget);
 	tcase_add_test(tc, test_each);
 	tcase_add_test(tc, test_each_skips_negligible);
 	tcase_add_test(tc, test_half_life);
