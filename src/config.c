@@ -36,6 +36,10 @@
 
 #define PROG "milter-tarpit"
 #define PASSWORD_MAX 1024
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/usr/local/etc"	/* set by Makefile.am from configure */
+#endif
+#define DEFAULT_CONFIG_FILE SYSCONFDIR "/milter-tarpit.conf"
 
 static const char usage_text[] =
 "Usage: milter-tarpit [options]\n"
@@ -52,7 +56,8 @@ static const char usage_text[] =
 "  -n, --check                check the configuration, the socket and the\n"
 "                             directory, print every problem, and exit\n"
 "  -c, --config FILE          read options from FILE (\"long-option value\"\n"
-"                             per line); command-line options win\n"
+"                             per line); command-line options win (default\n"
+"                             " DEFAULT_CONFIG_FILE ", if it exists)\n"
 "Milter:\n"
 "  -p, --socket SPEC          milter socket, unix:/path or inet:port@host\n"
 "                             (default " CONFIG_DEFAULT_SOCKET ")\n"
@@ -363,7 +368,11 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 	int c, idx;
 	char flag[40];
 
-	if ((file = find_config(argc, argv)) != NULL) {
+	/* Without -c, the installed options file, if there is one. */
+	file = find_config(argc, argv);
+	if (file == NULL && access(DEFAULT_CONFIG_FILE, F_OK) == 0)
+		file = DEFAULT_CONFIG_FILE;
+	if (file != NULL) {
 		flags_replace(&cfg->config_file, file);
 		if (optfile_read(cfg, file, err) < 0)
 			return CONFIG_BADFILE;
@@ -436,8 +445,10 @@ config_check(const struct config *cfg, FILE *err)
 	double budget = cfg->milter_timeout - CONFIG_SAFETY_MARGIN, worst;
 
 	if (cfg->ndomains == 0) {
-		fprintf(err, PROG ": no local domains: give -d/--domain"
-		    " (only recipients in these domains are checked)\n");
+		fprintf(err, PROG ": no local domains: give -d/--domain%s%s"
+		    " (only recipients in these domains are checked)\n",
+		    cfg->config_file ? " or a \"domain\" line in " : "",
+		    cfg->config_file ? cfg->config_file : "");
 		rc = -1;
 	}
 	if (cfg->bind_dn && !cfg->password_file) {
