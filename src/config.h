@@ -140,6 +140,10 @@ struct config {
 	char		*redis_password;	/* read from redis_password_file */
 	double		redis_timeout;
 	char		*redis_prefix;
+	/* check mode: Postfix's configuration, addresses that must exist */
+	char		*postfix_dir;	/* NULL: Postfix's default; "none" */
+	char		**check_addrs;
+	size_t		ncheck_addrs;
 };
 
 /* config_init - fill in the defaults */
