@@ -278,8 +278,8 @@ report_domain(struct pf *pf, const char *param, char **w, int nw, int i,
 		postfix_list_without(w, nw, i, rest, sizeof(rest));
 		snprintf(msg, sizeof(msg), "Postfix accepts mail for %s (%s)"
 		    " but -d does not name it: its recipients pass unchecked;"
-		    " add -d %s, or in main.cf: %s = %s", w[i], param, d,
-		    param, rest);
+		    " add -d %s, or in main.cf: %s =%s%s", w[i], param, d,
+		    param, *rest ? " " : "", rest);
 	} else if (w[i][0] == '.') {
 		snprintf(msg, sizeof(msg), "Postfix accepts mail for the"
 		    " subdomains of %s (%s has %s) but --subdomains no: their"
@@ -298,7 +298,8 @@ report_domain(struct pf *pf, const char *param, char **w, int nw, int i,
 		    " subdomains of %s (%s is in parent_domain_matches_"
 		    "subdomains) but --subdomains no: their recipients pass"
 		    " unchecked; give --subdomains yes, or in main.cf:"
-		    " parent_domain_matches_subdomains = %s", d, param, rest);
+		    " parent_domain_matches_subdomains =%s%s", d, param,
+		    *rest ? " " : "", rest);
 	}
 	problem(pf, msg);
 }
@@ -378,8 +379,9 @@ check_delimiter(struct pf *pf, const struct config *cfg)
 		snprintf(give, sizeof(give), "give no -e");
 	snprintf(msg, sizeof(msg), "Postfix's recipient_delimiter = %s but"
 	    " %s%s: the daemon splits user+extension otherwise than Postfix"
-	    " delivers it; %s, or in main.cf: recipient_delimiter = %s", v,
-	    *ours ? "-e " : "-e is not given", ours, give, ours);
+	    " delivers it; %s, or in main.cf: recipient_delimiter =%s%s", v,
+	    *ours ? "-e " : "-e is not given", ours, give, *ours ? " " : "",
+	    ours);
 	problem(pf, msg);
 }
 
@@ -454,11 +456,16 @@ check_action(struct pf *pf, const char *value, const char *where)
 	}
 }
 
-/* report_socket - smtpd_milters (list) does not name our socket */
+/*
+ * report_socket - smtpd_milters (list) does not name our socket; item
+ * literal (or -1) names our path as if smtpd were not chrooted, and is
+ * replaced in the main.cf line to write
+ */
 static void
-report_socket(struct pf *pf, const struct config *cfg, const char *list)
+report_socket(struct pf *pf, const struct config *cfg, const char *list,
+    char *const *w, int nw, int literal)
 {
-	char msg[LINE_MAX_LEN], form[1200];
+	char msg[LINE_MAX_LEN], form[1200], rest[VALUE_MAX];
 
 	if (postfix_socket_form(cfg->socket, pf->qdir, pf->chroot, form,
 	    sizeof(form)) < 0) {
@@ -472,12 +479,13 @@ report_socket(struct pf *pf, const struct config *cfg, const char *list)
 		problem(pf, msg);
 		return;
 	}
+	postfix_list_without(w, nw, literal, rest, sizeof(rest));
 	snprintf(msg, sizeof(msg), "smtpd_milters = %s does not name the"
 	    " daemon's socket -p %s%s: Postfix never asks the daemon; in"
 	    " main.cf: smtpd_milters = %s%s%s", *list ? list : "(empty)",
 	    cfg->socket, pf->chroot && strncmp(form, "unix:", 5) == 0 ?
 	    " (smtpd runs chrooted in the queue"
-	    " directory)" : "", list, *list ? ", " : "", form);
+	    " directory)" : "", rest, *rest ? ", " : "", form);
 	problem(pf, msg);
 }
 
@@ -488,7 +496,7 @@ check_milters(struct pf *pf, const struct config *cfg)
 	char v[VALUE_MAX], list[VALUE_MAX], *w[POSTFIX_WORDS_MAX];
 	char sock[1200], attr[256], glob[256];
 	const char *ours = NULL;
-	int i, nw;
+	int i, nw, literal = -1;
 
 	if (get(pf, "queue_directory", pf->qdir, sizeof(pf->qdir)) < 0)
 		util_strlcpy(pf->qdir, "/var/spool/postfix", sizeof(pf->qdir));
@@ -504,9 +512,11 @@ check_milters(struct pf *pf, const struct config *cfg)
 		if (postfix_socket_same(cfg->socket, sock, pf->qdir,
 		    pf->chroot))
 			ours = w[i];
+		else if (postfix_socket_same(cfg->socket, sock, pf->qdir, 0))
+			literal = i;
 	}
 	if (ours == NULL)
-		report_socket(pf, cfg, list);
+		report_socket(pf, cfg, list, w, nw, literal);
 	else
 		fprintf(pf->out, "ok: smtpd_milters names the daemon's socket"
 		    " as %s\n", sock);

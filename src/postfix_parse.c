@@ -373,7 +373,7 @@ void
 postfix_list_without(char *const *words, int n, int i, char *buf, size_t len)
 {
 	size_t o = 0;
-	int k;
+	int k, group;
 
 	if (len == 0)
 		return;
@@ -381,7 +381,9 @@ postfix_list_without(char *const *words, int n, int i, char *buf, size_t len)
 	for (k = 0; k < n; k++) {
 		if (k == i)
 			continue;
+		group = words[k][strcspn(words[k], SEPARATORS)] != '\0';
 		o += (size_t)snprintf(buf + (o < len ? o : len - 1),
-		    o < len ? len - o : 1, "%s%s", o ? ", " : "", words[k]);
+		    o < len ? len - o : 1, "%s%s%s%s", o ? ", " : "",
+		    group ? "{ " : "", words[k], group ? " }" : "");
 	}
 }

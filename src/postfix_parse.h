@@ -85,7 +85,8 @@ enum postfix_cover postfix_domain_cover(const struct config *cfg,
 
 /*
  * postfix_list_without - the list words[0..n) without item i, as
- * "a, b, c" into buf (for the main.cf line to write)
+ * "a, b, c" into buf (for the main.cf line to write); a word with
+ * separators in it (a milter group) gets its braces back
  */
 void postfix_list_without(char *const *words, int n, int i, char *buf,
     size_t len);

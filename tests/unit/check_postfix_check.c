@@ -279,6 +279,16 @@ START_TEST(test_list_without)
 }
 END_TEST
 
+START_TEST(test_list_without_group)
+{
+	char *w[] = { "unix:/old", "inet:h:1, command_timeout=10s" };
+	char buf[64];
+
+	postfix_list_without(w, 2, 0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "{ inet:h:1, command_timeout=10s }");
+}
+END_TEST
+
 /* postfix_suite - every case */
 static Suite *
 postfix_suite(void)
@@ -313,6 +323,7 @@ postfix_suite(void)
 	tcase_add_test(tc, test_cover_subdomains_off);
 	tcase_add_test(tc, test_cover_dotted);
 	tcase_add_test(tc, test_list_without);
+	tcase_add_test(tc, test_list_without_group);
 	suite_add_tcase(s, tc);
 	return s;
 }
