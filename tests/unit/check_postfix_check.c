@@ -7,7 +7,8 @@
  * DESCRIPTION
  *	Lists with milter groups, booleans, time values, master.cf lines,
  *	milter socket names on both sides (inet port order, unix paths in
- *	and out of a chroot) and the domains Postfix accepts against -d.
+ *	and out of a chroot), the domains Postfix accepts against -d, and
+ *	the --postfix-dir and --check-address options.
  *	Each test asserts one behaviour.
  */
 #include "autoconfig.h"
@@ -289,6 +290,47 @@ START_TEST(test_list_without_group)
 }
 END_TEST
 
+/* ------------------------------------------------------------ options */
+
+START_TEST(test_option_postfix_dir)
+{
+	FILE *null = fopen("/dev/null", "w");
+
+	ck_assert_ptr_nonnull(null);
+	ck_assert_int_eq(config_apply(&cfg, "postfix-dir", "etc/postfix",
+	    null), -1);
+	ck_assert_int_eq(config_apply(&cfg, "postfix-dir", "/etc/postfix",
+	    null), 0);
+	ck_assert_str_eq(cfg.postfix_dir, "/etc/postfix");
+	ck_assert_int_eq(config_apply(&cfg, "postfix-dir", "none", null), 0);
+	fclose(null);
+}
+END_TEST
+
+START_TEST(test_option_check_address)
+{
+	char *bad[] = { "milter-tarpit", "--check-address", "no address", NULL };
+	char *good[] = { "milter-tarpit", "--check-address", "alice@example.com",
+	    "--check-address", "bob@example.com", NULL };
+	FILE *null = fopen("/dev/null", "w");
+	struct config c;
+
+	ck_assert_ptr_nonnull(null);
+	/* a check-mode argument: not taken from an options file */
+	ck_assert_int_eq(config_apply(&cfg, "check-address",
+	    "alice@example.com", null), -2);
+	config_init(&c);
+	ck_assert_int_eq(config_parse(&c, 3, bad, null, null), CONFIG_USAGE);
+	config_free(&c);
+	config_init(&c);
+	ck_assert_int_eq(config_parse(&c, 5, good, null, null), CONFIG_OK);
+	ck_assert_uint_eq(c.ncheck_addrs, 2);
+	ck_assert_str_eq(c.check_addrs[1], "bob@example.com");
+	config_free(&c);
+	fclose(null);
+}
+END_TEST
+
 /* postfix_suite - every case */
 static Suite *
 postfix_suite(void)
@@ -324,6 +366,8 @@ postfix_suite(void)
 	tcase_add_test(tc, test_cover_dotted);
 	tcase_add_test(tc, test_list_without);
 	tcase_add_test(tc, test_list_without_group);
+	tcase_add_test(tc, test_option_postfix_dir);
+	tcase_add_test(tc, test_option_check_address);
 	suite_add_tcase(s, tc);
 	return s;
 }
