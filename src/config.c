@@ -55,6 +55,9 @@ static const char usage_text[] =
 "      --auth USER            with -q: an authenticated session as USER\n"
 "  -n, --check                check the configuration, the socket and the\n"
 "                             directory, print every problem, and exit\n"
+"      --postfix-dir DIR      with -n: Postfix's configuration directory\n"
+"                             (default: postconf's; none: do not check)\n"
+"      --check-address ADDR   with -n: an address that must exist; repeat\n"
 "  -c, --config FILE          read options from FILE (\"long-option value\"\n"
 "                             per line); command-line options win (default\n"
 "                             " DEFAULT_CONFIG_FILE ", if it exists)\n"
@@ -255,7 +258,8 @@ config_apply(struct config *cfg, const char *name, const char *value,
 			break;
 	/* Modes and their arguments belong on a command line only. */
 	if (o->name == NULL || (o->val < 256 && strchr("chVqn", o->val)) ||
-	    o->val == OPT_CLIENT || o->val == OPT_SENDER || o->val == OPT_AUTH)
+	    o->val == OPT_CLIENT || o->val == OPT_SENDER || o->val == OPT_AUTH ||
+	    o->val == OPT_CHECK_ADDRESS)
 		return -2;
 	if (o->val == 'Z' && value && strcasecmp(value, "require") == 0) {
 		cfg->starttls = 2;	/* "starttls require" is -ZZ */
@@ -700,5 +704,9 @@ config_free(struct config *cfg)
 	free(cfg->control_socket);
 	free(cfg->trusted);
 	free(cfg->own);
+	free(cfg->postfix_dir);
+	for (i = 0; i < cfg->ncheck_addrs; i++)
+		free(cfg->check_addrs[i]);
+	free(cfg->check_addrs);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -142,6 +142,10 @@ struct config {
 	double		redis_timeout;
 	char		*redis_prefix;
 	char		*control_socket;	/* NULL: no control socket */
+	/* check mode: Postfix's configuration, addresses that must exist */
+	char		*postfix_dir;	/* NULL: Postfix's default; "none" */
+	char		**check_addrs;
+	size_t		ncheck_addrs;
 };
 
 /* config_init - fill in the defaults */

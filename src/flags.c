@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <idn2.h>
 
+#include "addr.h"
 #include "cidr.h"
 #include "config.h"
 #include "flags.h"
@@ -119,6 +120,8 @@ const struct option flags_long[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
+	{ "postfix-dir", required_argument, NULL, OPT_POSTFIX_DIR },
+	{ "check-address", required_argument, NULL, OPT_CHECK_ADDRESS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -443,6 +446,30 @@ set_redis(struct config *cfg, const char *arg, const char *flag, FILE *err)
 	}
 	fleet_url_free(&u);
 	flags_replace(&cfg->redis_url, arg);
+	return 0;
+}
+
+/* add_check_address - one more --check-address, an address as in RCPT TO */
+static int
+add_check_address(struct config *cfg, const char *arg, const char *flag,
+    FILE *err)
+{
+	struct addr a;
+	const char *why = NULL;
+	char **p;
+
+	if (addr_parse(arg, &a, &why) != ADDR_OK || a.domain[0] == '\0') {
+		fprintf(err, PROG ": %s: \"%s\" is not a mail address%s%s\n",
+		    flag, arg, why ? ": " : "", why ? why : "");
+		return -1;
+	}
+	if ((p = realloc(cfg->check_addrs, (cfg->ncheck_addrs + 1) *
+	    sizeof(*p))) == NULL)
+		return -1;
+	cfg->check_addrs = p;
+	if ((p[cfg->ncheck_addrs] = strdup(arg)) == NULL)
+		return -1;
+	cfg->ncheck_addrs++;
 	return 0;
 }
 
@@ -813,6 +840,16 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 	case 'v':
 		cfg->verbose = 1;
 		return 0;
+	case OPT_POSTFIX_DIR:
+		if (arg[0] != '/' && strcmp(arg, "none") != 0) {
+			fprintf(err, PROG ": %s: \"%s\" is not an absolute path"
+			    " or none\n", flag, arg);
+			return -1;
+		}
+		flags_replace(&cfg->postfix_dir, arg);
+		return 0;
+	case OPT_CHECK_ADDRESS:
+		return add_check_address(cfg, arg, flag, err);
 	}
 	return -1;
 }

@@ -25,7 +25,9 @@
 #include "backend.h"
 #include "fleet.h"
 #include "judge.h"
+#include "postfix_check.h"
 #include "query.h"
+#include "util.h"
 
 /* print_reply - the reply as the client sees it ("%%" is libmilter's "%") */
 static void
@@ -181,6 +183,62 @@ check_redis(struct config *cfg, FILE *out, int *n)
 	fleet_url_free(&u);
 }
 
+/* check_file_dir - the directory of a file the daemon will write exists */
+static void
+check_file_dir(FILE *out, int *n, const char *flag, const char *path)
+{
+	char dir[1024], msg[1200], *slash;
+	struct stat st;
+
+	if (path == NULL)
+		return;
+	util_strlcpy(dir, path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(msg, sizeof(msg), "%s %s: the directory %s does not"
+		    " exist", flag, path, dir);
+		problem(out, n, msg);
+	} else {
+		fprintf(out, "ok: %s directory %s exists\n", flag, dir);
+	}
+}
+
+/*
+ * check_addresses - --check-address: each looked up; none found means the
+ * base or the filter misses the users, and every recipient would be
+ * judged unknown
+ */
+static void
+check_addresses(const struct config *cfg, struct directory *dir, FILE *out,
+    int *n)
+{
+	char msg[1200];
+	struct dir_query q;
+	struct addr a;
+	size_t i, found = 0;
+	enum dir_result r;
+
+	for (i = 0; i < cfg->ncheck_addrs; i++) {
+		if (addr_parse(cfg->check_addrs[i], &a, NULL) != ADDR_OK)
+			continue;	/* refused when the option was read */
+		r = directory_lookup(dir, &a, 1, &q);
+		if (r == DIR_FOUND)
+			found++;
+		fprintf(out, "%s: --check-address %s: %s (%s)\n", r == DIR_FOUND ?
+		    "ok" : "note", a.full, r == DIR_FOUND ? "found" : r ==
+		    DIR_ERROR ? q.error : "not found", q.filter);
+	}
+	if (cfg->ncheck_addrs > 0 && found == 0) {
+		snprintf(msg, sizeof(msg), "none of the %zu --check-address"
+		    " address(es) was found: the search base (-b %s) or the"
+		    " filter (-F %s) misses the users, and every recipient would"
+		    " be judged unknown", cfg->ncheck_addrs, cfg->base ?
+		    cfg->base : "from ldap.conf", cfg->filter);
+		problem(out, n, msg);
+	}
+}
+
 /* query_check - check everything; returns the number of problems */
 int
 query_check(struct config *cfg, FILE *out)
@@ -222,6 +280,9 @@ query_check(struct config *cfg, FILE *out)
 		fprintf(out, "ok: socket %s can be created\n", cfg->socket);
 	if (cfg->redis_url)
 		check_redis(cfg, out, &n);
+	check_file_dir(out, &n, "--stats-file", cfg->stats_file);
+	check_file_dir(out, &n, "--state-file", cfg->state_file);
+	postfix_check(cfg, out, &n);
 
 	if (cfg->bind_dn && cfg->password == NULL) {
 		fprintf(out, "not checked: the directory (no bind password)\n");
@@ -242,6 +303,7 @@ query_check(struct config *cfg, FILE *out)
 		fprintf(out, "ok: directory answered a lookup of %s (%s) in"
 		    " %.3f s\n", probe.full, directory_result_name(r), q.seconds);
 	}
+	check_addresses(cfg, &dir, out, &n);
 	directory_close(&dir);
 	return n;
 }

@@ -8,7 +8,12 @@
 # unreachable directory, a wrong bind password, a search base that does not
 # exist, a --users file with a bad line; several mistakes at once are all
 # reported.  A fully correct configuration passes, and the check leaves no
-# socket behind.
+# socket behind.  With postconf, a private Postfix configuration directory
+# (--postfix-dir) is changed one parameter at a time (postconf -c DIR -e)
+# and each mismatch with the daemon's options must be a problem line naming
+# the main.cf line to write; a matching configuration has no problem.  The
+# cases above run with --postfix-dir none, so the system's Postfix (if any)
+# plays no part in them.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -40,7 +45,8 @@ chk() {
 	local want=$1 desc=$2 rc n last
 	shift 2
 	C_DESC=$desc
-	timeout -s KILL 10 env --default-signal "$MT_BIN" -n "$@" </dev/null >"$OUT" 2>&1
+	timeout -s KILL 10 env --default-signal "$MT_BIN" -n --postfix-dir none "$@" \
+		</dev/null >"$OUT" 2>&1
 	rc=$?
 	sed 's/^/    | /' "$OUT"
 	case $rc in
@@ -262,6 +268,167 @@ if [ "$(id -u)" -eq 0 ]; then
 	chk 78 "as root, without -u or --allow-root" -H "$MT_LDAP_URI" -b dc=example,dc=com \
 		-d example.com -t 2 -p "$SOCK"
 	problem "about running as root" 'root'
+fi
+
+mt_say "== Postfix's configuration"
+if ! command -v postconf >/dev/null 2>&1; then
+	if [ "${MT_STRICT_SKIP:-0}" = 1 ]; then
+		mt_fail "postconf (Debian package postfix) is missing: the Postfix checks did not run"
+	else
+		mt_say "SKIPPED: the Postfix checks (no postconf; Debian package postfix)"
+	fi
+	mt_finish
+fi
+PF=$MT_TMP/pf
+Q=$PF/queue
+mkdir -p "$Q/milter"
+# A configuration that fits the daemon's options in PFGOOD: smtpd chrooted
+# (Debian's master.cf), so the socket lives below the queue directory and
+# smtpd_milters names it from inside the chroot.
+pf_clean() {
+	cat >"$PF/main.cf" <<-EOF
+		compatibility_level = 3.6
+		queue_directory = $Q
+		myhostname = mx.example.com
+		mydomain = example.com
+		mydestination =
+		relay_domains = example.com
+		allow_percent_hack = no
+		swap_bangpath = no
+		disable_vrfy_command = yes
+		smtpd_milters = unix:/milter/milter.sock
+		milter_default_action = tempfail
+		milter_command_timeout = 30s
+	EOF
+	cat >"$PF/master.cf" <<-EOF
+		smtp      inet  n       -       y       -       -       smtpd
+		pickup    unix  n       -       y       60      1       pickup
+	EOF
+}
+# pf_set NAME=VALUE...: the clean configuration with these changes.
+pf_set() {
+	local kv
+	pf_clean
+	for kv in "$@"; do
+		postconf -c "$PF" -e "$kv" || mt_fatal "postconf -c $PF -e '$kv' failed"
+	done
+}
+PFGOOD=("${GOOD[@]}" -p "unix:$Q/milter/milter.sock" --postfix-dir "$PF"
+	--percent-hack no --swap-bangpath no --check-address alice@example.com)
+
+pf_set
+chk 0 "Postfix: a configuration that fits" "${PFGOOD[@]}"
+says "an ok: line for the milter socket" '^ok: smtpd_milters names the daemon.s socket as unix:/milter/milter\.sock'
+says "an ok: line for --check-address" '^ok: --check-address alice@example\.com: found'
+
+pf_set allow_percent_hack=yes
+chk 78 "allow_percent_hack = yes, --percent-hack no" "${PFGOOD[@]}"
+problem "naming the mismatch and the main.cf line" 'allow_percent_hack = yes but --percent-hack no.*main\.cf: allow_percent_hack = no'
+only_problems 1
+pf_set swap_bangpath=yes
+chk 78 "swap_bangpath = yes, --swap-bangpath no" "${PFGOOD[@]}"
+problem "naming the mismatch and the main.cf line" 'swap_bangpath = yes but --swap-bangpath no.*main\.cf: swap_bangpath = no'
+only_problems 1
+pf_set allow_percent_hack=yes swap_bangpath=yes
+chk 0 "Postfix's defaults for both, and the daemon's" "${PFGOOD[@]}" --percent-hack yes --swap-bangpath yes
+says "a note with allow_percent_hack = no" '^note: allow_percent_hack = yes .*allow_percent_hack = no'
+says "a note with swap_bangpath = no" '^note: swap_bangpath = yes .*swap_bangpath = no'
+
+pf_set disable_vrfy_command=no
+chk 78 "disable_vrfy_command = no (local_recipient_maps is Postfix's default)" "${PFGOOD[@]}"
+problem "about VRFY, with the main.cf line" 'disable_vrfy_command = no while Postfix checks recipients.*main\.cf: disable_vrfy_command = yes'
+only_problems 1
+
+pf_set "relay_domains = example.com, example.org"
+chk 78 "relay_domains has example.org, -d example.com" "${PFGOOD[@]}"
+problem "naming example.org, -d and the main.cf line" 'example\.org \(relay_domains\).*add -d example\.org.*main\.cf: relay_domains = example\.com$'
+only_problems 1
+pf_set myhostname=mx.example.net 'mydestination = $myhostname'
+chk 78 "mydestination = \$myhostname (mx.example.net)" "${PFGOOD[@]}"
+problem "naming the expanded mx.example.net" 'mx\.example\.net \(mydestination\).*add -d mx\.example\.net'
+only_problems 1
+pf_set 'mydestination = $myhostname'
+chk 0 "mydestination = \$myhostname (mx.example.com, a subdomain of -d)" "${PFGOOD[@]}"
+pf_set
+chk 78 "--subdomains no, relay_domains in parent_domain_matches_subdomains" "${PFGOOD[@]}" --subdomains no
+problem "about the subdomains, with the main.cf line" 'subdomains of example\.com.*--subdomains yes.*main\.cf: parent_domain_matches_subdomains = [a-z_, ]+$'
+only_problems 1
+pf_set "parent_domain_matches_subdomains = mynetworks"
+chk 0 "--subdomains no, relay_domains not in parent_domain_matches_subdomains" "${PFGOOD[@]}" --subdomains no
+
+pf_set recipient_delimiter=+
+chk 78 "recipient_delimiter = +, no -e" "${PFGOOD[@]}"
+problem "with -e + and the main.cf line" 'recipient_delimiter = \+ but -e is not given.*give -e \+.*main\.cf: recipient_delimiter =$'
+only_problems 1
+chk 0 "recipient_delimiter = +, -e +" "${PFGOOD[@]}" -e +
+
+pf_set milter_command_timeout=20s
+chk 78 "milter_command_timeout = 20s, -M 30" "${PFGOOD[@]}"
+problem "with -M and the main.cf line" 'milter_command_timeout = 20s but -M 30.*give -M 20.*main\.cf: milter_command_timeout = 30s'
+only_problems 1
+pf_set "smtpd_milters = { unix:/milter/milter.sock, command_timeout=25s }"
+chk 78 "command_timeout=25s in the smtpd_milters entry, -M 30" "${PFGOOD[@]}"
+problem "naming the entry's command_timeout" 'command_timeout in smtpd_milters = 25s but -M 30'
+
+pf_set milter_default_action=accept
+chk 0 "milter_default_action = accept (a note)" "${PFGOOD[@]}"
+says "a note that tempfail is safer" '^note: milter_default_action = accept.*milter_default_action = tempfail'
+pf_set milter_default_action=reject
+chk 78 "milter_default_action = reject" "${PFGOOD[@]}"
+problem "with the main.cf line" 'milter_default_action = reject.*main\.cf: milter_default_action = tempfail'
+only_problems 1
+
+pf_set "smtpd_milters = inet:127.0.0.1:9999"
+chk 78 "smtpd_milters names another milter" "${PFGOOD[@]}"
+problem "with the main.cf line naming our socket" 'does not name the daemon.s socket.*main\.cf: smtpd_milters = inet:127\.0\.0\.1:9999, unix:/milter/milter\.sock$'
+only_problems 1
+pf_set "smtpd_milters = unix:$Q/milter/milter.sock"
+chk 78 "smtpd_milters names the socket's real path, smtpd chrooted" "${PFGOOD[@]}"
+problem "with the path as the chroot sees it, in place of the other" "does not name the daemon.s socket.*chrooted.*main\\.cf: smtpd_milters = unix:/milter/milter\\.sock\$"
+only_problems 1
+pf_set "smtpd_milters = unix:$MT_TMP/run/milter.sock"
+chk 78 "-p outside the queue directory, smtpd chrooted" "${PFGOOD[@]}" -p "$SOCK"
+problem "naming queue_directory and the chroot" "outside queue_directory $(re_quote "$Q").*chroot"
+only_problems 1
+postconf -c "$PF" -F -e 'smtp/inet/chroot = n' || mt_fatal "postconf -F failed"
+chk 0 "-p outside the queue directory, smtpd not chrooted" "${PFGOOD[@]}" -p "$SOCK"
+P=$(mt_free_port)
+pf_set "smtpd_milters = inet:127.0.0.1:$P"
+chk 0 "inet: inet:$P@127.0.0.1 is Postfix's inet:127.0.0.1:$P" "${PFGOOD[@]}" -p "inet:$P@127.0.0.1"
+
+mt_say "== the directory's users, the daemon's files"
+pf_set
+chk 78 "--check-address: none of two found" "${GOOD[@]}" -p "$SOCK" \
+	--check-address nobody@example.com --check-address nemo@example.com
+problem "that none was found" 'none of the 2 --check-address'
+only_problems 1
+chk 0 "--check-address: one of two found" "${GOOD[@]}" -p "$SOCK" \
+	--check-address nobody@example.com --check-address bob@example.com
+chk 78 "--stats-file in a missing directory" "${GOOD[@]}" -p "$SOCK" --stats-file "$MT_TMP/nodir/mt.prom"
+problem "naming the directory" "--stats-file .*$(re_quote "$MT_TMP/nodir") does not exist"
+only_problems 1
+chk 78 "--state-file in a missing directory" "${GOOD[@]}" -p "$SOCK" --state-file "$MT_TMP/nodir/mt.state"
+problem "naming the directory" "--state-file .*$(re_quote "$MT_TMP/nodir") does not exist"
+only_problems 1
+
+mt_say "== Postfix that cannot be read, or is not there"
+chk 78 "--postfix-dir names a directory without main.cf" "${GOOD[@]}" -p "$SOCK" --postfix-dir "$MT_TMP/nosuch"
+problem "naming the failure" "Postfix not checked: .*$(re_quote "$MT_TMP/nosuch")/main\.cf"
+only_problems 1
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1; then
+	# postconf hidden by an empty directory mounted over /usr/sbin (and
+	# /sbin) in a private mount namespace: no postconf anywhere.
+	mkdir -p "$MT_TMP/empty"
+	C_DESC="no postconf"
+	PATH=/usr/bin:/bin timeout -s KILL 10 unshare -m sh -c '
+		mount --bind "$1" /usr/sbin && { [ -L /sbin ] || mount --bind "$1" /sbin; } &&
+		shift && exec "$@"' sh "$MT_TMP/empty" "$MT_BIN" -n "${GOOD[@]}" -p "$SOCK" \
+		</dev/null >"$OUT" 2>&1
+	rc=$?
+	sed 's/^/    | /' "$OUT"
+	mt_check "$C_DESC: exit $rc, want 0" [ "$rc" -eq 0 ]
+	mt_check "$C_DESC: one note: line says Postfix was not checked" \
+		[ "$(grep -c '^note: Postfix not checked' "$OUT")" -eq 1 ]
 fi
 
 mt_finish
