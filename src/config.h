@@ -140,6 +140,7 @@ struct config {
 	char		*redis_password;	/* read from redis_password_file */
 	double		redis_timeout;
 	char		*redis_prefix;
+	char		*start_dir;	/* relative paths are from here */
 };
 
 /* config_init - fill in the defaults */
