@@ -7,6 +7,14 @@
  *	LDAP or the users file, behind the cache unless --no-cache. The
  *	daemon, query mode and check mode all build it here, so they use
  *	the very same lookup path.
+ *
+ *	At a reload the new cache starts with the old one's answers when
+ *	they still hold: the same directory asked the same way (URIs, base,
+ *	scope, filter, bind DN and password, SASL and TLS, extension
+ *	delimiters). A users file is read again at each reload, so its
+ *	cache always starts empty. TTLs, the stale limit and the size may
+ *	change: the entries keep when they were stored and the new values
+ *	decide what they are worth.
  */
 #include "autoconfig.h"
 
@@ -71,3 +79,67 @@ backend_open(struct directory *dir, const struct config *cfg, char *err,
 	return 0;
 }
 
+
+/* same - two optional strings are equal */
+static int
+same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* backend_changed - the option whose change empties the cache, or NULL */
+const char *
+backend_changed(const struct config *o, const struct config *n)
+{
+	if (o->users_file || n->users_file)
+		return "users";		/* read again: its answers may differ */
+	if (!same(o->uris, n->uris))
+		return "uri";
+	if (!same(o->base, n->base))
+		return "base";
+	if (o->scope != n->scope)
+		return "scope";
+	if (!same(o->filter, n->filter))
+		return "filter";
+	if (!same(o->bind_dn, n->bind_dn))
+		return "bind-dn";
+	if (!same(o->password, n->password))
+		return "password-file";
+	if (!same(o->sasl_mech, n->sasl_mech))
+		return "sasl-mech";
+	if (o->starttls != n->starttls || !same(o->tls_cacert, n->tls_cacert) ||
+	    !same(o->tls_cacertdir, n->tls_cacertdir))
+		return "starttls/tls-cacert/tls-cacertdir";
+	if (!same(o->delimiters, n->delimiters))
+		return "delimiter";
+	return NULL;
+}
+
+/* backend_carry - give dir's new cache the answers of odir's that hold */
+void
+backend_carry(struct directory *dir, const struct config *cfg,
+    const struct directory *odir, const struct config *ocfg, char *note,
+    size_t notelen)
+{
+	const char *why;
+	long n;
+
+	if (!cfg->cache) {
+		snprintf(note, notelen, "no cache");
+		return;
+	}
+	if (!ocfg->cache) {
+		snprintf(note, notelen, "cache empty (was off)");
+		return;
+	}
+	if ((why = backend_changed(ocfg, cfg)) != NULL) {
+		snprintf(note, notelen, "cache emptied (--%s%s)", why,
+		    strcmp(why, "users") == 0 ? " read again" : " changed");
+		return;
+	}
+	if ((n = cache_adopt(dir, odir)) < 0)
+		snprintf(note, notelen, "cache partly kept (out of memory)");
+	else
+		snprintf(note, notelen, "cache kept (%ld entr%s)", n,
+		    n == 1 ? "y" : "ies");
+}

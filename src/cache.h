@@ -34,6 +34,13 @@ struct cache_stats {
 int cache_wrap(struct directory *d, const struct directory *inner,
     const struct cache_config *cc);
 
+/*
+ * cache_adopt - copy every answer the cache from holds into the cache to
+ * (which nobody uses yet), oldest first, within to's bound; the number of
+ * entries to holds then, 0 if either is not a cache, -1 out of memory
+ */
+long cache_adopt(struct directory *to, const struct directory *from);
+
 /* cache_get_stats - counters of the cache behind d (which must be one) */
 void cache_get_stats(const struct directory *d, struct cache_stats *st);
 

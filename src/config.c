@@ -32,6 +32,7 @@
 #include "fleet_url.h"
 #include "ldap_escape.h"
 #include "optfile.h"
+#include "path.h"
 #include "util.h"
 
 #define PROG "milter-tarpit"
@@ -286,21 +287,44 @@ config_apply(struct config *cfg, const char *name, const char *value,
 	return rc < 0 ? -1 : 0;
 }
 
-/* make_absolute - turn a relative path into one from the current directory */
-static void
-make_absolute(char **path)
+/* make_absolute - a relative path from the start directory; -1 no memory */
+static int
+make_absolute(const struct config *cfg, char **path)
 {
-	char cwd[4096], *abs;
-	size_t n;
+	char *abs;
 
-	if (*path == NULL || (*path)[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
-		return;
-	n = strlen(cwd) + strlen(*path) + 2;
-	if ((abs = malloc(n)) == NULL)
-		return;
-	snprintf(abs, n, "%s/%s", cwd, *path);
+	if (*path == NULL || (*path)[0] == '/')
+		return 0;
+	if ((abs = path_absolute(cfg->start_dir, *path)) == NULL)
+		return -1;
 	free(*path);
 	*path = abs;
+	return 0;
+}
+
+/* socket_absolute - a relative unix: or local: socket path, likewise */
+static int
+socket_absolute(struct config *cfg)
+{
+	char *p, *abs, *spec;
+	size_t n;
+
+	if (cfg->socket == NULL || (p = strchr(cfg->socket, ':')) == NULL ||
+	    p[1] == '/' || p[1] == '\0' ||
+	    (strncmp(cfg->socket, "unix:", 5) && strncmp(cfg->socket, "local:", 6)))
+		return 0;
+	if ((abs = path_absolute(cfg->start_dir, p + 1)) == NULL)
+		return -1;
+	n = (size_t)(p + 1 - cfg->socket) + strlen(abs) + 1;
+	if ((spec = malloc(n)) == NULL) {
+		free(abs);
+		return -1;
+	}
+	snprintf(spec, n, "%.*s%s", (int)(p + 1 - cfg->socket), cfg->socket, abs);
+	free(abs);
+	free(cfg->socket);
+	cfg->socket = spec;
+	return 0;
 }
 
 /* takes_value - does short option ch take a value */
@@ -372,13 +396,23 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 	int c, idx;
 	char flag[40];
 
+	/* Relative paths are from here, at start and at every reload. */
+	if (cfg->start_dir == NULL && (cfg->start_dir = getcwd(NULL, 0)) == NULL) {
+		fprintf(err, PROG ": cannot tell the current directory: %s\n",
+		    strerror(errno));
+		return CONFIG_BADFILE;
+	}
 	/* Without -c, the installed options file, if there is one. */
 	file = find_config(argc, argv);
 	if (file == NULL && access(DEFAULT_CONFIG_FILE, F_OK) == 0)
 		file = DEFAULT_CONFIG_FILE;
 	if (file != NULL) {
-		flags_replace(&cfg->config_file, file);
-		if (optfile_read(cfg, file, err) < 0)
+		free(cfg->config_file);
+		if ((cfg->config_file = path_absolute(cfg->start_dir, file)) == NULL) {
+			fprintf(err, PROG ": out of memory\n");
+			return CONFIG_BADFILE;
+		}
+		if (optfile_read(cfg, cfg->config_file, err) < 0)
 			return CONFIG_BADFILE;
 	}
 	optind = 0;		/* glibc: rescan from the start */
@@ -417,11 +451,15 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 		return CONFIG_USAGE;
 	}
 	/* A detached daemon works in "/": reloads need absolute paths. */
-	make_absolute(&cfg->users_file);
-	make_absolute(&cfg->password_file);
-	make_absolute(&cfg->redis_password_file);
-	make_absolute(&cfg->tls_cacert);
-	make_absolute(&cfg->tls_cacertdir);
+	if (make_absolute(cfg, &cfg->users_file) < 0 ||
+	    make_absolute(cfg, &cfg->password_file) < 0 ||
+	    make_absolute(cfg, &cfg->redis_password_file) < 0 ||
+	    make_absolute(cfg, &cfg->tls_cacert) < 0 ||
+	    make_absolute(cfg, &cfg->tls_cacertdir) < 0 ||
+	    socket_absolute(cfg) < 0) {
+		fprintf(err, PROG ": out of memory\n");
+		return CONFIG_BADFILE;
+	}
 	return CONFIG_OK;
 }
 
@@ -692,6 +730,7 @@ config_free(struct config *cfg)
 	free(cfg->trap_file);
 	free(cfg->state_file);
 	free(cfg->config_file);
+	free(cfg->start_dir);
 	free(cfg->query);
 	free(cfg->query_client);
 	free(cfg->query_sender);

@@ -146,6 +146,7 @@ struct config {
 	char		*postfix_dir;	/* NULL: Postfix's default; "none" */
 	char		**check_addrs;
 	size_t		ncheck_addrs;
+	char		*start_dir;	/* relative paths are from here */
 };
 
 /* config_init - fill in the defaults */

@@ -45,6 +45,7 @@
 #include "util.h"
 
 #define DRAIN_SECONDS 2.0	/* wait for woken sessions to answer */
+#define STOP_SECONDS 3.0	/* then for every callback to let go */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -344,6 +345,7 @@ serve(struct runtime *rt, int argc, char **argv)
 	sigset_t usr1;		/* the signals threads wait for */
 	char err[512], redis[300];
 	double until;
+	unsigned held;
 	int rc;
 
 	if (geteuid() == 0 && cfg->user == NULL && !cfg->allow_root)
@@ -448,8 +450,9 @@ serve(struct runtime *rt, int argc, char **argv)
 	if (rt->cfg.pidfile)
 		unlink(rt->cfg.pidfile);	/* may fail after the drop */
 	runtime_release(rt);
-	if (milter_busy() == 0)
-		runtime_stop();
+	if ((held = runtime_stop(STOP_SECONDS)) > 0)
+		log_warnx("exiting with %u callback%s still running after %g s",
+		    held, held == 1 ? "" : "s", DRAIN_SECONDS + STOP_SECONDS);
 	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }
 

@@ -14,9 +14,15 @@
  *	a reload that changes them is refused, so what runs is always what
  *	the files say, or the previous state, never a mix.
  *
- *	The lock guards only the current pointer and the reference counts:
- *	it is held for a few instructions per recipient, never during a
- *	lookup or a sleep.
+ *	The new directory's cache starts with the old one's answers when the
+ *	directory settings are the same (backend_carry), so a reload while
+ *	the directory is down keeps serving what was known.
+ *
+ *	The lock guards only the current pointer, the reference counts and
+ *	the count of references held by sessions: it is held for a few
+ *	instructions per recipient, never during a lookup or a sleep.
+ *	runtime_stop() waits on the condition variable, bounded, until the
+ *	sessions have let go, so the process does not exit under them.
  */
 #include "autoconfig.h"
 
@@ -24,12 +30,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "runtime.h"
+#include "util.h"
 
 static pthread_mutex_t runtime_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
+static pthread_cond_t runtime_cv;	/* runtime_held fell to 0 */
 static struct runtime *runtime_cur;
+static unsigned runtime_held;	/* references from runtime_acquire */
 static int runtime_argc;
 static char **runtime_argv;
 
@@ -44,10 +55,25 @@ runtime_free(struct runtime *rt)
 	free(rt);
 }
 
+/* runtime_cv_init - the condition variable, on the monotonic clock */
+static void
+runtime_cv_init(void)
+{
+	pthread_condattr_t attr;
+
+	if (pthread_condattr_init(&attr) == 0) {
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&runtime_cv, &attr);
+		pthread_condattr_destroy(&attr);
+	} else
+		pthread_cond_init(&runtime_cv, NULL);
+}
+
 /* runtime_start - make rt (heap, taken over) the current runtime */
 void
 runtime_start(struct runtime *rt, int argc, char **argv)
 {
+	pthread_once(&runtime_once, runtime_cv_init);
 	pthread_mutex_lock(&runtime_mu);
 	rt->refs = 1;		/* the "current" reference */
 	runtime_cur = rt;
@@ -64,25 +90,35 @@ runtime_acquire(void)
 
 	pthread_mutex_lock(&runtime_mu);
 	rt = runtime_cur;
-	if (rt)
+	if (rt) {
 		rt->refs++;
+		runtime_held++;
+	}
 	pthread_mutex_unlock(&runtime_mu);
 	return rt;
+}
+
+/* runtime_drop - let go of one reference; frees rt after the last */
+static void
+runtime_drop(struct runtime *rt, int held)
+{
+	int last;
+
+	pthread_mutex_lock(&runtime_mu);
+	last = --rt->refs == 0;
+	if (held && --runtime_held == 0)
+		pthread_cond_broadcast(&runtime_cv);
+	pthread_mutex_unlock(&runtime_mu);
+	if (last)
+		runtime_free(rt);
 }
 
 /* runtime_release - let go of a runtime from runtime_acquire */
 void
 runtime_release(struct runtime *rt)
 {
-	int last;
-
-	if (rt == NULL)
-		return;
-	pthread_mutex_lock(&runtime_mu);
-	last = --rt->refs == 0;
-	pthread_mutex_unlock(&runtime_mu);
-	if (last)
-		runtime_free(rt);
+	if (rt)
+		runtime_drop(rt, 1);
 }
 
 /* same - two optional strings are equal */
@@ -132,85 +168,146 @@ fixed_changed(const struct config *o, const struct config *n)
 	return NULL;
 }
 
+/* reload_parse - read the options into rt as at start; 0 ok, -1 msg */
+static int
+reload_parse(struct runtime *rt, const struct runtime *old, char *msg,
+    size_t msglen)
+{
+	char *text = NULL;
+	const char *first;
+	size_t textlen = 0;
+	FILE *cap;
+	int bad = 0;
+
+	config_init(&rt->cfg);
+	/* Relative paths name what they named at start, not from "/". */
+	if (old->cfg.start_dir &&
+	    (rt->cfg.start_dir = strdup(old->cfg.start_dir)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	if ((cap = open_memstream(&text, &textlen)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	if (config_parse(&rt->cfg, runtime_argc, runtime_argv, cap, cap) !=
+	    CONFIG_OK || config_check(&rt->cfg, cap) < 0 ||
+	    config_load_password(&rt->cfg, cap) < 0)
+		bad = 1;
+	if (fclose(cap) != 0 || text == NULL) {
+		free(text);
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	if (bad) {
+		/* One line for syslog: the first message, without the name. */
+		first = strncmp(text, "milter-tarpit: ", 15) == 0 ? text + 15 :
+		    text;
+		snprintf(msg, msglen, "%.*s", (int)strcspn(first, "\n"), first);
+	}
+	free(text);
+	return bad ? -1 : 0;
+}
+
+/* reload_build - the new runtime's directories, carrying the cache over */
+static int
+reload_build(struct runtime *rt, const struct runtime *old, char *what,
+    size_t whatlen, char *msg, size_t msglen)
+{
+	const char *fixed;
+	char note[100];
+
+	if ((fixed = fixed_changed(&old->cfg, &rt->cfg)) != NULL) {
+		snprintf(msg, msglen, "--%s cannot change without a restart",
+		    fixed);
+		return -1;
+	}
+	if (backend_open(&rt->dir, &rt->cfg, what, whatlen) < 0) {
+		snprintf(msg, msglen, "%s", what);
+		return -1;
+	}
+	if (backend_open_traps(&rt->traps, &rt->cfg, msg, msglen) < 0) {
+		directory_close(&rt->dir);
+		rt->dir.ops = NULL;
+		return -1;
+	}
+	backend_carry(&rt->dir, &rt->cfg, &old->dir, &old->cfg, note,
+	    sizeof(note));
+	snprintf(what + strlen(what), whatlen - strlen(what), "; %s", note);
+	return 0;
+}
+
 /* runtime_reload - read the options again and swap; 0 ok, -1 kept old */
 int
 runtime_reload(char *msg, size_t msglen)
 {
 	struct runtime *rt, *old;
-	char *text = NULL, err[512];
-	const char *fixed;
-	size_t textlen = 0;
-	FILE *cap;
-	int bad = 0;
+	char what[700];
+	int swapped = 0;
 
-	if ((rt = calloc(1, sizeof(*rt))) == NULL ||
-	    (cap = open_memstream(&text, &textlen)) == NULL) {
-		free(rt);
+	if ((old = runtime_acquire()) == NULL) {
+		snprintf(msg, msglen, "stopping");
+		return -1;
+	}
+	if ((rt = calloc(1, sizeof(*rt))) == NULL) {
+		runtime_release(old);
 		snprintf(msg, msglen, "out of memory");
 		return -1;
 	}
-	config_init(&rt->cfg);
-	if (config_parse(&rt->cfg, runtime_argc, runtime_argv, cap, cap) !=
-	    CONFIG_OK || config_check(&rt->cfg, cap) < 0 ||
-	    config_load_password(&rt->cfg, cap) < 0)
-		bad = 1;
-	fclose(cap);
-	if (bad) {
-		/* One line for syslog: the first message, without the name. */
-		const char *first = strncmp(text, "milter-tarpit: ", 15) == 0 ?
-		    text + 15 : text;
-
-		snprintf(msg, msglen, "%.*s", (int)strcspn(first, "\n"), first);
-		free(text);
-		config_free(&rt->cfg);
-		free(rt);
-		return -1;
-	}
-	free(text);
-	pthread_mutex_lock(&runtime_mu);
-	old = runtime_cur;
-	pthread_mutex_unlock(&runtime_mu);
-	if ((fixed = fixed_changed(&old->cfg, &rt->cfg)) != NULL) {
-		snprintf(msg, msglen, "--%s cannot change without a restart",
-		    fixed);
-		config_free(&rt->cfg);
-		free(rt);
-		return -1;
-	}
-	if (backend_open(&rt->dir, &rt->cfg, err, sizeof(err)) < 0) {
-		snprintf(msg, msglen, "%s", err);
-		config_free(&rt->cfg);
-		free(rt);
-		return -1;
-	}
-	if (backend_open_traps(&rt->traps, &rt->cfg, msg, msglen) < 0) {
-		directory_close(&rt->dir);
+	if (reload_parse(rt, old, msg, msglen) < 0 ||
+	    reload_build(rt, old, what, sizeof(what), msg, msglen) < 0) {
+		runtime_release(old);
 		config_free(&rt->cfg);
 		free(rt);
 		return -1;
 	}
 	pthread_mutex_lock(&runtime_mu);
-	old = runtime_cur;
-	rt->refs = 1;
-	runtime_cur = rt;
+	if (runtime_cur == old) {	/* not stopped meanwhile */
+		rt->refs = 1;
+		runtime_cur = rt;
+		swapped = 1;
+	}
 	pthread_mutex_unlock(&runtime_mu);
-	runtime_release(old);	/* freed once the last session lets go */
-	snprintf(msg, msglen, "%s; options%s%s%s read again", err,
+	if (!swapped) {
+		runtime_release(old);
+		runtime_free(rt);
+		snprintf(msg, msglen, "stopping");
+		return -1;
+	}
+	runtime_drop(old, 0);	/* its "current" reference */
+	runtime_release(old);	/* ours: freed once the last session lets go */
+	snprintf(msg, msglen, "%s; options%s%s%s read again", what,
 	    rt->cfg.config_file ? " file " : "",
 	    rt->cfg.config_file ? rt->cfg.config_file : "",
 	    rt->cfg.password_file ? " and password file" : "");
 	return 0;
 }
 
-/* runtime_stop - drop the current runtime (at exit) */
-void
-runtime_stop(void)
+/*
+ * runtime_stop - drop the current runtime (at exit) and wait up to wait
+ * seconds for the sessions holding a runtime to let go; how many still
+ * hold one then
+ */
+unsigned
+runtime_stop(double wait)
 {
 	struct runtime *rt;
+	struct timespec until;
+	unsigned held;
+	int rc = 0;
 
+	pthread_once(&runtime_once, runtime_cv_init);
 	pthread_mutex_lock(&runtime_mu);
 	rt = runtime_cur;
 	runtime_cur = NULL;
 	pthread_mutex_unlock(&runtime_mu);
-	runtime_release(rt);
+	if (rt)
+		runtime_drop(rt, 0);
+	util_abstime(util_now() + wait, &until);
+	pthread_mutex_lock(&runtime_mu);
+	while (runtime_held > 0 && rc == 0)
+		rc = pthread_cond_timedwait(&runtime_cv, &runtime_mu, &until);
+	held = runtime_held;
+	pthread_mutex_unlock(&runtime_mu);
+	return held;
 }

@@ -37,7 +37,11 @@ void runtime_release(struct runtime *rt);
 /* runtime_reload - read the options again and swap; 0 ok, -1 kept old */
 int runtime_reload(char *msg, size_t msglen);
 
-/* runtime_stop - drop the current runtime (at exit) */
-void runtime_stop(void);
+/*
+ * runtime_stop - drop the current runtime (at exit) and wait up to wait
+ * seconds for the sessions holding a runtime to let go; how many still
+ * hold one then
+ */
+unsigned runtime_stop(double wait);
 
 #endif

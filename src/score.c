@@ -4,9 +4,9 @@
  * SUMMARY
  *	per-client-network scores that decay, and who is asleep where
  * DESCRIPTION
- *	A hash table with an LRU list under one mutex. Every operation is a
- *	few memory accesses, so the lock is held only for those, never for a
- *	lookup or a sleep. A score is stored with the time it was last
+ *	A hash table with an LRU list (lru.c) under one mutex. Every
+ *	operation is a few memory accesses, so the lock is held only for
+ *	those, never for a lookup or a sleep. A score is stored with the time it was last
  *	brought up to date and decayed on read:
  *
  *	    score(now) = score(t) * 2^(-(now - t) / half_life)
@@ -22,54 +22,38 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lru.h"
 #include "score.h"
 
 struct sentry {
-	struct sentry	*next;			/* hash chain */
-	struct sentry	*older, *newer;		/* LRU list */
-	uint64_t	hash;
 	double		score;
 	double		stamp;			/* when score was right */
 	double		born;			/* when the entry was made */
 	unsigned	asleep;
-	char		key[];
 };
 
 struct score_table {
 	pthread_mutex_t	mu;
-	struct sentry	**buckets;
-	size_t		nbuckets, count, max;
-	struct sentry	*oldest, *newest;
+	struct lru	lru;			/* payload: struct sentry */
+	size_t		max;
 	double		half_life;
 };
-
-/* hash - FNV-1a */
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
 
 /* score_new - an empty table; NULL if out of memory */
 struct score_table *
 score_new(size_t max_entries, double half_life)
 {
 	struct score_table *t = calloc(1, sizeof(*t));
+	size_t nb;
 
 	if (t == NULL)
 		return NULL;
-	for (t->nbuckets = 64; t->nbuckets < max_entries && t->nbuckets <
-	    (1u << 20); t->nbuckets <<= 1)
+	for (nb = 64; nb < max_entries && nb < (1u << 20); nb <<= 1)
 		;
-	if ((t->buckets = calloc(t->nbuckets, sizeof(*t->buckets))) == NULL) {
+	if (lru_init(&t->lru, nb, sizeof(struct sentry), NULL) < 0) {
 		free(t);
 		return NULL;
 	}
@@ -79,88 +63,40 @@ score_new(size_t max_entries, double half_life)
 	return t;
 }
 
-/* unlink_lru - take e out of the LRU list */
-static void
-unlink_lru(struct score_table *t, struct sentry *e)
+/* sentry - the scores an entry holds */
+static struct sentry *
+sentry(struct lru_entry *e)
 {
-	if (e->older)
-		e->older->newer = e->newer;
-	else
-		t->oldest = e->newer;
-	if (e->newer)
-		e->newer->older = e->older;
-	else
-		t->newest = e->older;
-	e->older = e->newer = NULL;
-}
-
-/* touch - make e the newest */
-static void
-touch(struct score_table *t, struct sentry *e)
-{
-	if (t->newest == e)
-		return;
-	if (e->older || e->newer || t->oldest == e)
-		unlink_lru(t, e);
-	e->older = t->newest;
-	if (t->newest)
-		t->newest->newer = e;
-	t->newest = e;
-	if (t->oldest == NULL)
-		t->oldest = e;
+	return (struct sentry *)e->payload;
 }
 
 /* find - the entry for key, or NULL */
-static struct sentry *
-find(struct score_table *t, const char *key, uint64_t h)
+static struct lru_entry *
+find(struct score_table *t, const char *key)
 {
-	struct sentry *e;
-
-	for (e = t->buckets[h & (t->nbuckets - 1)]; e; e = e->next)
-		if (e->hash == h && strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
+	return lru_find(&t->lru, key, lru_hash(key));
 }
 
-/* drop - remove and free e */
-static void
-drop(struct score_table *t, struct sentry *e)
+/* asleep_here - must an entry stay: a session of its network is asleep */
+static int
+asleep_here(const void *payload)
 {
-	struct sentry **pp = &t->buckets[e->hash & (t->nbuckets - 1)];
-
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	unlink_lru(t, e);
-	t->count--;
-	free(e);
+	return ((const struct sentry *)payload)->asleep > 0;
 }
 
 /* get_or_make - the entry for key, made (evicting the oldest) if needed */
-static struct sentry *
+static struct lru_entry *
 get_or_make(struct score_table *t, const char *key, double now)
 {
-	uint64_t h = hash(key);
-	struct sentry *e = find(t, key, h), *o, *next;
-	size_t len;
+	uint64_t h = lru_hash(key);
+	struct lru_entry *e = lru_find(&t->lru, key, h);
 
 	if (e)
 		return e;
-	for (o = t->oldest; o && t->count >= t->max; o = next) {
-		next = o->newer;
-		if (o->asleep == 0)
-			drop(t, o);
-	}
-	len = strlen(key);
-	if ((e = calloc(1, sizeof(*e) + len + 1)) == NULL)
+	lru_evict(&t->lru, t->max, asleep_here);
+	if ((e = lru_insert(&t->lru, key, h)) == NULL)
 		return NULL;
-	memcpy(e->key, key, len + 1);
-	e->hash = h;
-	e->stamp = e->born = now;
-	e->next = t->buckets[h & (t->nbuckets - 1)];
-	t->buckets[h & (t->nbuckets - 1)] = e;
-	t->count++;
-	touch(t, e);
+	sentry(e)->stamp = sentry(e)->born = now;
 	return e;
 }
 
@@ -177,15 +113,15 @@ decayed(const struct score_table *t, const struct sentry *e, double now)
 double
 score_get(struct score_table *t, const char *key, double now, unsigned *asleep)
 {
-	struct sentry *e;
+	struct lru_entry *e;
 	double s = 0;
 
 	pthread_mutex_lock(&t->mu);
-	e = find(t, key, hash(key));
+	e = find(t, key);
 	if (e)
-		s = decayed(t, e, now);
+		s = decayed(t, sentry(e), now);
 	if (asleep)
-		*asleep = e ? e->asleep : 0;
+		*asleep = e ? sentry(e)->asleep : 0;
 	pthread_mutex_unlock(&t->mu);
 	return s;
 }
@@ -194,15 +130,17 @@ score_get(struct score_table *t, const char *key, double now, unsigned *asleep)
 double
 score_add(struct score_table *t, const char *key, double delta, double now)
 {
-	struct sentry *e;
+	struct lru_entry *e;
+	struct sentry *se;
 	double s = 0;
 
 	pthread_mutex_lock(&t->mu);
 	if ((e = get_or_make(t, key, now)) != NULL) {
-		e->score = decayed(t, e, now) + delta;
-		e->stamp = now;
-		s = e->score;
-		touch(t, e);
+		se = sentry(e);
+		se->score = decayed(t, se, now) + delta;
+		se->stamp = now;
+		s = se->score;
+		lru_touch(&t->lru, e);
 	}
 	pthread_mutex_unlock(&t->mu);
 	return s;
@@ -212,19 +150,21 @@ score_add(struct score_table *t, const char *key, double delta, double now)
 double
 score_raise(struct score_table *t, const char *key, double value, double now)
 {
-	struct sentry *e;
+	struct lru_entry *e;
+	struct sentry *se;
 	double s = 0;
 
 	pthread_mutex_lock(&t->mu);
-	e = find(t, key, hash(key));
+	e = find(t, key);
 	if (e == NULL && value > 0)
 		e = get_or_make(t, key, now);
 	if (e) {
-		s = decayed(t, e, now);
+		se = sentry(e);
+		s = decayed(t, se, now);
 		if (value > s) {
-			e->score = s = value;
-			e->stamp = now;
-			touch(t, e);
+			se->score = s = value;
+			se->stamp = now;
+			lru_touch(&t->lru, e);
 		}
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -236,13 +176,13 @@ int
 score_sleep_enter(struct score_table *t, const char *key, unsigned cap,
     double now)
 {
-	struct sentry *e;
+	struct lru_entry *e;
 	int ok = 0;
 
 	pthread_mutex_lock(&t->mu);
 	if ((e = get_or_make(t, key, now)) != NULL &&
-	    (cap == 0 || e->asleep < cap)) {
-		e->asleep++;
+	    (cap == 0 || sentry(e)->asleep < cap)) {
+		sentry(e)->asleep++;
 		ok = 1;
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -253,11 +193,11 @@ score_sleep_enter(struct score_table *t, const char *key, unsigned cap,
 void
 score_sleep_leave(struct score_table *t, const char *key)
 {
-	struct sentry *e;
+	struct lru_entry *e;
 
 	pthread_mutex_lock(&t->mu);
-	if ((e = find(t, key, hash(key))) != NULL && e->asleep > 0)
-		e->asleep--;
+	if ((e = find(t, key)) != NULL && sentry(e)->asleep > 0)
+		sentry(e)->asleep--;
 	pthread_mutex_unlock(&t->mu);
 }
 
@@ -265,12 +205,12 @@ score_sleep_leave(struct score_table *t, const char *key)
 double
 score_age(struct score_table *t, const char *key, double now)
 {
-	struct sentry *e;
+	struct lru_entry *e;
 	double age = -1;
 
 	pthread_mutex_lock(&t->mu);
-	if ((e = find(t, key, hash(key))) != NULL)
-		age = now > e->born ? now - e->born : 0;
+	if ((e = find(t, key)) != NULL)
+		age = now > sentry(e)->born ? now - sentry(e)->born : 0;
 	pthread_mutex_unlock(&t->mu);
 	return age;
 }
@@ -313,12 +253,12 @@ void
 score_each(struct score_table *t, double now,
     void (*fn)(void *arg, const char *key, double score), void *arg)
 {
-	struct sentry *e;
+	struct lru_entry *e;
 	double s;
 
 	pthread_mutex_lock(&t->mu);
-	for (e = t->newest; e; e = e->older)
-		if ((s = decayed(t, e, now)) >= SCORE_NEGLIGIBLE)
+	for (e = t->lru.newest; e; e = e->older)
+		if ((s = decayed(t, sentry(e), now)) >= SCORE_NEGLIGIBLE)
 			fn(arg, e->key, s);
 	pthread_mutex_unlock(&t->mu);
 }
@@ -337,7 +277,7 @@ score_count(struct score_table *t)
 	size_t n;
 
 	pthread_mutex_lock(&t->mu);
-	n = t->count;
+	n = t->lru.count;
 	pthread_mutex_unlock(&t->mu);
 	return n;
 }
@@ -348,9 +288,7 @@ score_free(struct score_table *t)
 {
 	if (t == NULL)
 		return;
-	while (t->oldest)
-		drop(t, t->oldest);
-	free(t->buckets);
+	lru_destroy(&t->lru);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }

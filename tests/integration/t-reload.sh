@@ -17,7 +17,13 @@
 #     the reload is done (the password is used only when binding), lookups
 #     answer 451, never 5xx, no tarpit; the right one again: lookups work;
 #   - a session asleep in the tarpit during a SIGHUP gets its answer, after
-#     the delay it started with; a session open across a SIGHUP goes on.
+#     the delay it started with; a session open across a SIGHUP goes on;
+#   - the cache survives a reload that keeps the directory settings: with
+#     slapd stopped, a recipient found before the SIGHUP still gets 250
+#     (served stale); a reload that changes -b empties it: 451;
+#   - without -f (detached, working in /), with --pidfile and relative -c
+#     and --users paths: after a SIGHUP a recipient added to the users file
+#     is accepted.
 # The reply texts are read with a small milter client in python3
 # (miltertest cannot show them).
 # shellcheck disable=SC2016 # eval '...': expanded when the check runs
@@ -50,7 +56,7 @@ conf() {
 		echo "# options for t-reload.sh"
 		echo "socket $C_SOCK"
 		echo "uri $C_URI"
-		echo "base dc=example,dc=com"
+		echo "base ${C_BASE:-dc=example,dc=com}"
 		local d
 		for d in $C_DOMAINS; do echo "domain $d"; done
 		echo "delay $C_DELAY   # seconds"
@@ -466,5 +472,67 @@ mt_check "daemon still running after $(grep -c 'reload done\|reload refused' "$M
 	kill -0 "$MT_MILTER_PID"
 mt_stop_milter
 mt_check "clean stop: exit status 0 (got $MT_MILTER_RC)" [ "$MT_MILTER_RC" -eq 0 ]
+
+mt_say "== the cache across a reload, with slapd stopped"
+mt_slapd_use 1
+C_URI=$URI1
+C_DOMAINS=example.com
+C_DELAY=0.2
+C_BASE=
+start_cf --cache-ttl 1
+mt_check "cache: alice found while slapd #1 is up" \
+	mt_rcpt continue "<alice@example.com>" max=0.5 label=warm
+mt_stop_slapd
+sleep 1.2	# past --cache-ttl: the next lookup asks slapd, which is down
+reloaded "cache: same directory settings, slapd down"
+mt_check "cache kept: alice, found before the reload, gets 250 (stale) with slapd down" \
+	mt_rcpt continue "<alice@example.com>" max=3 label=kept
+C_BASE="ou=people,dc=example,dc=com"
+conf
+reloaded "cache: -b changed, slapd down"
+mt_check "cache dropped: after -b changed, alice gets 451 with slapd down" \
+	mt_rcpt tempfail "<alice@example.com>" max=3 label=dropped
+mt_stop_milter
+mt_start_slapd
+
+mt_say "== without -f: relative -c and --users, --pidfile, then SIGHUP"
+DM=$MT_TMP/detached
+mkdir -p "$DM/etc"
+printf 'alice@example.com\n' | put "$DM/etc/users.txt"
+DM_PORT=$(mt_free_port)
+DM_PID=$DM/milter.pid
+{
+	echo "socket inet:$DM_PORT@127.0.0.1"
+	echo "domain example.com"
+	echo "delay 0"
+	echo "pidfile $DM_PID"
+	echo "users etc/users.txt"
+} | put "$DM/etc/detached.conf"
+mt_say "starting in $DM: $MT_BIN --allow-root -c etc/detached.conf (no -f)"
+# shellcheck disable=SC2086 # as in lib.sh: defence off
+(cd "$DM" && env --default-signal ${MT_WRAPPER:-} "$MT_BIN" --allow-root -c etc/detached.conf \
+	--suspect-score 0 --harvest-score 0 --max-sleepers 0 --max-sleepers-per-net 0 --attack-score 0 \
+	</dev/null >"$DM/start.out" 2>&1)
+mt_check "detached: the start command exits 0" [ $? -eq 0 ]
+if mt_wait_for 10 eval '[ -s "$DM_PID" ] && mt_port_listening "$DM_PORT"'; then
+	MT_MILTER_PID=$(cat "$DM_PID")
+	MT_MILTER_PORT=$DM_PORT
+	MT_MILTER_SOCK=inet:$DM_PORT@127.0.0.1
+	mt_say "detached daemon up: pid $MT_MILTER_PID"
+	mt_check "detached: bob is not in the users file yet: 550" \
+		mt_miltertest one.lua "rcpt=<bob@example.com>" want=reject max=1 label=detached
+	printf 'alice@example.com\nbob@example.com\n' | put "$DM/etc/users.txt"
+	kill -HUP "$MT_MILTER_PID"
+	if mt_wait_for 5 eval 'mt_miltertest one.lua "rcpt=<bob@example.com>" want=continue max=1 label=detached-poll >/dev/null'; then
+		mt_pass "detached: after SIGHUP, bob (added to the relative users file) is accepted"
+	else
+		mt_fail "detached: 5 s after SIGHUP, bob (added to etc/users.txt) is still not accepted"
+	fi
+	mt_check "detached: the daemon still runs" kill -0 "$MT_MILTER_PID"
+	mt_stop_milter
+	mt_check "detached: the pid file is removed at the stop" [ ! -e "$DM_PID" ]
+else
+	mt_fail "detached: no pid file $DM_PID and socket on port $DM_PORT within 10 s: $(cat "$DM/start.out")"
+fi
 
 mt_finish

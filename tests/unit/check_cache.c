@@ -7,8 +7,10 @@
  *	The cache is put in front of a fake directory written here: its
  *	lookup answers from a script (one result per address, a default for
  *	the rest), counts its calls, and can sleep or block on a gate so
- *	that concurrent callers pile up behind one query. Its reload counts
- *	calls and answers as scripted; its close frees it and counts.
+ *	that concurrent callers pile up behind one query. Its close frees it
+ *	and counts. A reload that keeps the directory copies the old cache's
+ *	answers into the new one (cache_adopt): answers, not errors or
+ *	flights, judged by the new TTLs, within the new bound.
  *
  *	Timing tests use tiny TTLs and sleep well past them; they assert
  *	only the order of events (fresh, then expired), never speeds. The
@@ -65,8 +67,6 @@ struct fake {
 	int		gate_open;
 	char		gate_key[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
 					/* if set, only this key is gated */
-	unsigned	reloads;
-	int		reload_rc;
 };
 
 static unsigned fake_closed;	/* fake_close calls, reset by fake_new */
@@ -995,6 +995,130 @@ END_TEST
 
 /* ------------------------------------------------------------- reload */
 
+START_TEST(test_adopt_keeps_answers)
+{
+	struct directory old, d;
+	struct fake *f = fake_new(DIR_FOUND), *g;
+
+	/* a reload that keeps the directory: the new cache knows both */
+	fake_set(f, "nobody@example.com", DIR_NOTFOUND);
+	mkcache(&old, f, 1000, LONG, LONG, LONG, 5);
+	expect(&old, "alice@example.com", DIR_FOUND, "miss");
+	expect(&old, "nobody@example.com", DIR_NOTFOUND, "miss");
+	g = fake_new(DIR_ERROR);	/* the new directory is down */
+	mkcache(&d, g, 1000, LONG, LONG, LONG, 5);
+	ck_assert_int_eq(cache_adopt(&d, &old), 2);
+	expect(&d, "alice@example.com", DIR_FOUND, "hit");
+	expect(&d, "nobody@example.com", DIR_NOTFOUND, "hit");
+	ck_assert_uint_eq(fake_calls(g), 0);
+	/* the old cache still answers its own sessions */
+	expect(&old, "alice@example.com", DIR_FOUND, "hit");
+	ck_assert_uint_eq(fake_calls(f), 2);
+	directory_close(&old);
+	directory_close(&d);
+}
+END_TEST
+
+START_TEST(test_adopt_new_ttls)
+{
+	struct directory old, d, e;
+	struct fake *f = fake_new(DIR_FOUND), *g, *h;
+
+	/* entries keep their age; the new TTL and stale limit judge them */
+	mkcache(&old, f, 1000, LONG, LONG, 0, 5);
+	expect(&old, "alice@example.com", DIR_FOUND, "miss");
+	g = fake_new(DIR_ERROR);
+	mkcache(&d, g, 1000, SHORT, LONG, LONG, 5);
+	h = fake_new(DIR_ERROR);
+	mkcache(&e, h, 1000, SHORT, LONG, 0, 5);
+	ck_assert_int_eq(cache_adopt(&d, &old), 1);
+	ck_assert_int_eq(cache_adopt(&e, &old), 1);
+	expect(&d, "alice@example.com", DIR_FOUND, "hit");
+	sleep_s(SHORT + 0.1);
+	/* past the new positive TTL, directory down: stale, as in d */
+	expect(&d, "alice@example.com", DIR_FOUND, "stale");
+	/* ... and no stale limit in e: the error, never a "not found" */
+	expect(&e, "alice@example.com", DIR_ERROR, "miss");
+	directory_close(&old);
+	directory_close(&d);
+	directory_close(&e);
+}
+END_TEST
+
+START_TEST(test_adopt_no_errors_no_flights)
+{
+	struct directory old, d;
+	struct fake *f = fake_new(DIR_ERROR), *g;
+	struct worker w;
+
+	/* an error is never cached, and a first flight knows nothing yet */
+	mkcache(&old, f, 1000, LONG, LONG, LONG, 30);
+	expect(&old, "down@example.com", DIR_ERROR, "miss");
+	f->dflt = DIR_FOUND;
+	fake_gate(f, "flying@example.com");
+	worker_start(&w, &old, "flying@example.com", NULL);
+	fake_wait_entered(f, 2);
+	g = fake_new(DIR_NOTFOUND);
+	mkcache(&d, g, 1000, LONG, LONG, LONG, 5);
+	ck_assert_int_eq(cache_adopt(&d, &old), 0);
+	fake_open_gate(f);
+	pthread_join(w.tid, NULL);
+	ck_assert_int_eq(w.r, DIR_FOUND);
+	expect(&d, "down@example.com", DIR_NOTFOUND, "miss");
+	expect(&d, "flying@example.com", DIR_NOTFOUND, "miss");
+	ck_assert_uint_eq(fake_calls(g), 2);
+	directory_close(&old);
+	directory_close(&d);
+}
+END_TEST
+
+START_TEST(test_adopt_smaller_bound)
+{
+	struct directory old, d;
+	struct fake *f = fake_new(DIR_FOUND), *g;
+	char key[64];
+	long n;
+	int i;
+
+	/* a smaller --cache-size: the new bound holds, no more is copied */
+	mkcache(&old, f, 10000, LONG, LONG, 0, 5);
+	for (i = 0; i < 2000; i++) {
+		snprintf(key, sizeof(key), "user%d@example.com", i);
+		expect(&old, key, DIR_FOUND, "miss");
+	}
+	g = fake_new(DIR_ERROR);
+	mkcache(&d, g, 100, LONG, LONG, 0, 5);
+	n = cache_adopt(&d, &old);
+	ck_assert_int_eq(n, (long)stats(&d).entries);
+	ck_assert_int_le(n, 100);
+	ck_assert_int_ge(n, 50);
+	/* the newest of all was copied last: it is there */
+	expect(&d, "user1999@example.com", DIR_FOUND, "hit");
+	directory_close(&old);
+	directory_close(&d);
+}
+END_TEST
+
+START_TEST(test_adopt_needs_two_caches)
+{
+	struct directory old, d, plain;
+	struct fake *f = fake_new(DIR_FOUND), *g = fake_new(DIR_FOUND);
+
+	mkcache(&old, f, 1000, LONG, LONG, 0, 5);
+	expect(&old, "alice@example.com", DIR_FOUND, "miss");
+	plain.ops = &fake_ops;
+	plain.impl = g;
+	ck_assert_int_eq(cache_adopt(&plain, &old), 0);
+	ck_assert_int_eq(cache_adopt(&old, &plain), 0);
+	ck_assert_int_eq(cache_adopt(&old, &old), 0);	/* itself: nothing */
+	ck_assert_uint_eq(stats(&old).entries, 1);
+	mkcache(&d, g, 1000, LONG, LONG, 0, 5);
+	ck_assert_int_eq(cache_adopt(&d, &old), 1);
+	directory_close(&old);
+	directory_close(&d);
+}
+END_TEST
+
 /* -------------------------------------------------------------- close */
 
 START_TEST(test_close_full_cache)
@@ -1063,6 +1187,15 @@ cache_suite(void)
 	tcase_add_test(tc, test_bound_evicts_old_keeps_new);
 	tcase_add_test(tc, test_lru_order);
 	tcase_add_test(tc, test_inflight_not_evicted);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reload");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_adopt_keeps_answers);
+	tcase_add_test(tc, test_adopt_new_ttls);
+	tcase_add_test(tc, test_adopt_no_errors_no_flights);
+	tcase_add_test(tc, test_adopt_smaller_bound);
+	tcase_add_test(tc, test_adopt_needs_two_caches);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("close");
