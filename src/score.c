@@ -219,12 +219,12 @@ score_age(struct score_table *t, const char *key, double now)
 double
 score_updated(struct score_table *t, const char *key, double now)
 {
-	struct sentry *e;
+	struct lru_entry *e;
 	double age = -1;
 
 	pthread_mutex_lock(&t->mu);
-	if ((e = find(t, key, hash(key))) != NULL)
-		age = now > e->stamp ? now - e->stamp : 0;
+	if ((e = find(t, key)) != NULL)
+		age = now > sentry(e)->stamp ? now - sentry(e)->stamp : 0;
 	pthread_mutex_unlock(&t->mu);
 	return age;
 }
@@ -233,17 +233,19 @@ score_updated(struct score_table *t, const char *key, double now)
 int
 score_forget(struct score_table *t, const char *key, double now)
 {
-	struct sentry *e;
+	struct lru_entry *e;
+	struct sentry *se;
 	int found;
 
 	pthread_mutex_lock(&t->mu);
-	e = find(t, key, hash(key));
+	e = find(t, key);
 	found = e != NULL;
-	if (e && e->asleep > 0) {
-		e->score = 0;
-		e->stamp = e->born = now;
+	se = e ? sentry(e) : NULL;
+	if (se && se->asleep > 0) {
+		se->score = 0;
+		se->stamp = se->born = now;
 	} else if (e)
-		drop(t, e);
+		lru_remove(&t->lru, e);
 	pthread_mutex_unlock(&t->mu);
 	return found;
 }
