@@ -145,6 +145,9 @@ static const char usage_text[] =
 "      --require-auth-local-sender  550 5.7.1 for a local sender in an\n"
 "                             anonymous, untrusted session\n"
 "      --tarpit-rejected      also tarpit recipients Postfix rejected\n"
+"      --postscreen-file FILE  keep a cidr: table of the client networks\n"
+"                             past the harvest score, for Postfix's\n"
+"                             postscreen_access_list\n"
 "      --trap-file FILE       trap addresses, one per line (or @domain):\n"
 "                             one probe makes the client suspect at once\n"
 "Known-good clients and attack mode:\n"
@@ -729,6 +732,7 @@ config_free(struct config *cfg)
 	free(cfg->users_file);
 	free(cfg->trap_file);
 	free(cfg->state_file);
+	free(cfg->postscreen_file);
 	free(cfg->config_file);
 	free(cfg->start_dir);
 	free(cfg->query);

@@ -134,6 +134,7 @@ struct config {
 	double		greylist_time;
 	char		*trap_file;
 	char		*state_file;
+	char		*postscreen_file;	/* cidr: table of harvesters */
 	double		state_interval;
 	/* shared scores (fleet.c) */
 	char		*redis_url;	/* NULL: scores stay in this process */

@@ -82,6 +82,7 @@ const struct option flags_long[] = {
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "state-interval", required_argument, NULL, OPT_STATE_INTERVAL },
 	{ "good-after", required_argument, NULL, OPT_GOOD_AFTER },
+	{ "postscreen-file", required_argument, NULL, OPT_POSTSCREEN_FILE },
 	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "redis-password-file", required_argument, NULL,
 	    OPT_REDIS_PASSWORD_FILE },
@@ -761,6 +762,14 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 	case OPT_STATE_INTERVAL:
 		return number(flag, arg, " of seconds", 10, 86400,
 		    &cfg->state_interval, err);
+	case OPT_POSTSCREEN_FILE:
+		if (arg[0] != '/') {
+			fprintf(err, PROG ": %s: \"%s\" is not an absolute path\n",
+			    flag, arg);
+			return -1;
+		}
+		flags_replace(&cfg->postscreen_file, arg);
+		return 0;
 	case OPT_TRAP_FILE:
 	case OPT_STATE_FILE:
 		if (arg[0] != '/') {

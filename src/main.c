@@ -38,6 +38,7 @@
 #include "fleet_url.h"
 #include "log.h"
 #include "milter.h"
+#include "postscreen.h"
 #include "query.h"
 #include "runtime.h"
 #include "stats.h"
@@ -98,13 +99,16 @@ stats_file_thread(void *arg)
 
 /*
  * clients_thread - once a second, with the options in force: attack
- * mode's end and the state file (clients_tick)
+ * mode's end and the state file (clients_tick); every few seconds the
+ * --postscreen-file table
  */
 static void *
 clients_thread(void *arg)
 {
 	struct clients *cs = arg;
+	struct postscreen *ps = postscreen_new();
 	struct runtime *rt;
+	double next = 0;
 	int i;
 
 	while (!tarpit_stopping()) {
@@ -113,8 +117,13 @@ clients_thread(void *arg)
 		if ((rt = runtime_acquire()) == NULL)
 			continue;
 		clients_tick(cs, &rt->cfg);
+		if (ps && util_now() >= next) {
+			postscreen_update(ps, cs, &rt->cfg);
+			next = util_now() + POSTSCREEN_EVERY;
+		}
 		runtime_release(rt);
 	}
+	postscreen_free(ps);
 	return NULL;
 }
 
