@@ -37,6 +37,7 @@ enum stats_counter {
 	STATS_REDIS_SKIPPED,		/* ... not sent: Redis was down */
 	STATS_GREYLISTED,		/* attack mode: "try again later" */
 	STATS_GOOD_EARNED,		/* messages that earned a good record */
+	STATS_SENDERS_CHECKED,		/* MAIL FROM decisions (sender checks) */
 	STATS__COUNT
 };
 

@@ -752,6 +752,7 @@ START_TEST(test_prometheus_names)
 		"milter_tarpit_attack_mode gauge",
 		"milter_tarpit_greylisted_total counter",
 		"milter_tarpit_good_records_earned_total counter",
+		"milter_tarpit_senders_checked_total counter",
 		"milter_tarpit_sleep_seconds_total counter",
 		"milter_tarpit_sleeping_threads gauge",
 		"milter_tarpit_sleeping_threads_peak gauge",
@@ -814,6 +815,7 @@ START_TEST(test_prometheus_values)
 		{ "milter_tarpit_cache_lookups_total{result=\"miss\"}", 107 },
 		{ "milter_tarpit_directory_queries_total", 108 },
 		{ "milter_tarpit_directory_errors_total", 109 },
+		{ "milter_tarpit_senders_checked_total", 115 },
 		{ "milter_tarpit_sleep_seconds_total", 20.250001 },
 		{ "milter_tarpit_sleeping_threads", 1 },
 		{ "milter_tarpit_sleeping_threads_peak", 3 },
@@ -1136,7 +1138,7 @@ START_TEST(test_line_keys)
 		"harvest", "tarpit_seconds", "asleep", "asleep_peak",
 		"cache_hits", "cache_misses", "dir_queries", "dir_errors",
 		"lookup_p50", "lookup_p99", "attack", "greylisted",
-		"good_earned"
+		"good_earned", "senders"
 	};
 	struct stats_snapshot s;
 	char line[512], *p, *tok;
@@ -1174,7 +1176,8 @@ START_TEST(test_line_values)
 	    " rejected=103 tempfailed=104 harvest=105 tarpit_seconds=20.250"
 	    " asleep=1 asleep_peak=3 cache_hits=106 cache_misses=107"
 	    " dir_queries=108 dir_errors=109 lookup_p50=0.0044"
-	    " lookup_p99=10.0000 attack=off greylisted=113 good_earned=114");
+	    " lookup_p99=10.0000 attack=off greylisted=113 good_earned=114"
+	    " senders=115");
 
 	stats_reset();
 	stats_snapshot(&s);
@@ -1183,7 +1186,7 @@ START_TEST(test_line_values)
 	    " rejected=0 tempfailed=0 harvest=0 tarpit_seconds=0.000"
 	    " asleep=0 asleep_peak=0 cache_hits=0 cache_misses=0"
 	    " dir_queries=0 dir_errors=0 lookup_p50=- lookup_p99=-"
-	    " attack=off greylisted=0 good_earned=0");
+	    " attack=off greylisted=0 good_earned=0 senders=0");
 }
 END_TEST
 
