@@ -2,7 +2,7 @@
 # t-cli.sh - the real binary's command line: exit statuses and messages of
 # SPEC.md ("Bad values ... exit 64", "Configuration problems ... exit 78",
 # "Socket cannot be opened: exit 69"), -V/-h, and the timeout-margin rule at
-# its boundary.
+# its boundary, a --pidfile that is a symbolic link (exit 73).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -91,6 +91,15 @@ cli 78 "timeout margin: -T 25.5 -t 0.5 -M 30 (25.5+0.5+5 > 30)" "" "${BASE[@]}" 
 mt_check "margin refusal says why (mentions the milter timeout)" \
 	grep -qiE 'milter.?timeout|-M' "$MT_TMP/cli.out"
 cli 78 "timeout margin with defaults: -T 25 (25+5+5 > 30)" "" "${BASE[@]}" -T 25
+
+mt_say "== --pidfile at a symbolic link: refused, exit 73 (EX_CANTCREAT)"
+# Root writes the pid file: a link planted there must not make it
+# truncate and overwrite the file the link names.
+printf 'keep me\n' >"$MT_TMP/victim"
+ln -s "$MT_TMP/victim" "$MT_TMP/link.pid"
+cli 73 "--pidfile names a symbolic link" "--pidfile: $MT_TMP/link.pid: is a symbolic link" \
+	"${BASE[@]}" --allow-root --pidfile "$MT_TMP/link.pid"
+mt_check "the file the link names is untouched" [ "$(cat "$MT_TMP/victim")" = "keep me" ]
 
 mt_say "== the margin boundary: -T 20 -t 5 -M 30 (20+5+5 = 30) starts"
 mt_start_milter -H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com -T 20 -t 5 -M 30
