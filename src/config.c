@@ -360,7 +360,10 @@ config_parse(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 	char flag[40];
 
 	if ((file = find_config(argc, argv)) != NULL) {
-		flags_replace(&cfg->config_file, file);
+		if (flags_replace(&cfg->config_file, file) < 0) {
+			fprintf(err, PROG ": %s: out of memory\n", file);
+			return CONFIG_BADFILE;
+		}
 		if (optfile_read(cfg, file, err) < 0)
 			return CONFIG_BADFILE;
 	}
