@@ -41,13 +41,6 @@ log_init(const char *ident, int to_stderr, int verbose)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
-/* log_verbose - nonzero when debug lines are wanted */
-int
-log_verbose(void)
-{
-	return log_debug_on;
-}
-
 /* log_emit - write one formatted line, with an optional errno text */
 static void
 log_emit(int pri, const char *label, int errnum, const char *fmt, va_list ap)

@@ -23,7 +23,4 @@ void log_warn(const char *fmt, ...) LOG_FMT(1, 2);
 void log_warnx(const char *fmt, ...) LOG_FMT(1, 2);
 void log_err(const char *fmt, ...) LOG_FMT(1, 2);
 
-/* log_verbose - nonzero when debug lines are wanted */
-int log_verbose(void);
-
 #endif
