@@ -100,14 +100,6 @@ stats_inc(enum stats_counter c)
 		__atomic_fetch_add(&stats_counters[c], 1, RELAXED);
 }
 
-/* stats_add - add n to a counter */
-void
-stats_add(enum stats_counter c, unsigned long n)
-{
-	if ((unsigned)c < STATS__COUNT)
-		__atomic_fetch_add(&stats_counters[c], n, RELAXED);
-}
-
 /* stats_tarpit_enter - a thread starts sleeping in the tarpit */
 void
 stats_tarpit_enter(void)

@@ -66,9 +66,6 @@ struct stats_snapshot {
 /* stats_inc - add one to a counter */
 void stats_inc(enum stats_counter c);
 
-/* stats_add - add n to a counter */
-void stats_add(enum stats_counter c, unsigned long n);
-
 /* stats_tarpit_enter - a thread starts sleeping in the tarpit */
 void stats_tarpit_enter(void);
 
