@@ -28,23 +28,6 @@
 #include "addr.h"
 #include "util.h"
 
-/* addr_status_text - short text for a status */
-const char *
-addr_status_text(enum addr_status st)
-{
-	switch (st) {
-	case ADDR_OK:
-		return "ok";
-	case ADDR_NULL:
-		return "null address";
-	case ADDR_TOO_LONG:
-		return "address too long";
-	case ADDR_SYNTAX:
-		return "bad address syntax";
-	}
-	return "?";
-}
-
 /* local_char_ok - may this byte stand unquoted in a local part */
 static int
 local_char_ok(unsigned char c)

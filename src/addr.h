@@ -55,7 +55,4 @@ int addr_is_postmaster(const struct addr *a);
 /* addr_strip_extension - base address without "+tag"; 1 if stripped */
 int addr_strip_extension(const struct addr *a, const char *delims, struct addr *base);
 
-/* addr_status_text - short text for a status */
-const char *addr_status_text(enum addr_status st);
-
 #endif

@@ -257,14 +257,24 @@ daemon_drop(const char *user, const char *group, char *err, size_t errlen)
 	return 0;
 }
 
-/* daemon_pidfile_write - write our pid; 0 ok, -1 with err */
+/*
+ * daemon_pidfile_write - write our pid; 0 ok, -1 with err. A symbolic
+ * link at path is refused, not followed: root must not truncate the file
+ * someone else's link names.
+ */
 int
 daemon_pidfile_write(const char *path, char *err, size_t errlen)
 {
 	char buf[32];
 	int fd, n;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0 && errno == ELOOP) {
+		snprintf(err, errlen, "--pidfile: %s: is a symbolic link (not"
+		    " followed; remove it or name another path)", path);
+		return -1;
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "--pidfile: %s: %s", path, strerror(errno));
 		return -1;

@@ -251,18 +251,3 @@ directory_file_open(struct directory *d, const char *path, char *err,
 	    t->naddrs, t->ndomains);
 	return 0;
 }
-
-/* directory_file_check - parse path without keeping it; 0 ok, -1 err */
-int
-directory_file_check(const char *path, size_t *naddrs, size_t *ndomains,
-    char *err, size_t errlen)
-{
-	struct table *t = table_load(path, err, errlen);
-
-	if (t == NULL)
-		return -1;
-	*naddrs = t->naddrs;
-	*ndomains = t->ndomains;
-	table_free(t);
-	return 0;
-}

@@ -20,8 +20,4 @@
 int directory_file_open(struct directory *d, const char *path, char *err,
     size_t errlen);
 
-/* directory_file_check - parse path without keeping it; 0 ok, -1 err */
-int directory_file_check(const char *path, size_t *naddrs, size_t *ndomains,
-    char *err, size_t errlen);
-
 #endif

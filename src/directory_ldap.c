@@ -549,13 +549,85 @@ ldap_close(void *impl)
 
 static const struct directory_ops ldap_ops = { ldap_lookup, ldap_close };
 
+/* copy - strdup of s, or NULL for NULL; *ok cleared if it failed */
+static char *
+copy(const char *s, int *ok)
+{
+	char *c = s ? strdup(s) : NULL;
+
+	if (s && c == NULL)
+		*ok = 0;
+	return c;
+}
+
+/* add_servers - the server list of uris (NULL: ldap.conf's); 0, or -1 */
+static int
+add_servers(struct ldap_dir *ld, const char *uris)
+{
+	char *list, *tok, *save = NULL;
+	int ok = 1;
+
+	if (uris == NULL) {
+		ld->servers = calloc(1, sizeof(*ld->servers));
+		ld->nservers = ld->servers ? 1 : 0;	/* uri NULL */
+		return ld->servers ? 0 : -1;
+	}
+	if ((list = strdup(uris)) == NULL ||
+	    (ld->servers = calloc(64, sizeof(*ld->servers))) == NULL) {
+		free(list);
+		return -1;
+	}
+	for (tok = strtok_r(list, " ", &save); tok && ok && ld->nservers < 64;
+	    tok = strtok_r(NULL, " ", &save))
+		if ((ld->servers[ld->nservers].uri = copy(tok, &ok)) != NULL)
+			ld->nservers++;
+	free(list);
+	return ok ? 0 : -1;
+}
+
+/* ldap_dir_new - the backend for cfg, not connected; NULL: no memory */
+static struct ldap_dir *
+ldap_dir_new(const struct config *cfg, const char *defbase)
+{
+	struct ldap_dir *ld = calloc(1, sizeof(*ld));
+	pthread_condattr_t attr;
+	int ok;
+
+	if (ld == NULL)
+		return NULL;
+	pthread_mutex_init(&ld->mu, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&ld->cv, &attr);
+	pthread_condattr_destroy(&attr);
+	if ((ld->slots = calloc((size_t)cfg->pool_size,
+	    sizeof(*ld->slots))) != NULL)
+		ld->nslots = (int)cfg->pool_size;
+	ok = ld->slots != NULL && add_servers(ld, cfg->uris) == 0;
+	ld->sasl_external = cfg->sasl_mech != NULL;
+	ld->tls_cacert = copy(cfg->tls_cacert, &ok);
+	ld->tls_cacertdir = copy(cfg->tls_cacertdir, &ok);
+	ld->base = copy(cfg->base ? cfg->base : defbase, &ok);
+	ld->scope = cfg->scope == SCOPE_BASE ? LDAP_SCOPE_BASE :
+	    cfg->scope == SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
+	ld->filter = copy(cfg->filter, &ok);
+	ld->bind_dn = copy(cfg->bind_dn, &ok);
+	ld->password = copy(cfg->password, &ok);
+	ld->starttls = cfg->starttls;
+	ld->timeout = cfg->ldap_timeout;
+	if (!ok) {
+		ldap_close(ld);
+		return NULL;
+	}
+	return ld;
+}
+
 /* directory_ldap_open - set up d from cfg; 0 ok, -1 with err filled */
 int
 directory_ldap_open(struct directory *d, const struct config *cfg, char *err,
     size_t errlen)
 {
 	struct ldap_dir *ld;
-	pthread_condattr_t attr;
 	char *defbase = NULL;
 	LDAP *probe = NULL;
 	int rc;
@@ -585,41 +657,13 @@ directory_ldap_open(struct directory *d, const struct config *cfg, char *err,
 			ldap_memfree(defbase);
 		return -1;
 	}
-	ld = calloc(1, sizeof(*ld));
-	ld->nslots = (int)cfg->pool_size;
-	ld->slots = calloc((size_t)ld->nslots, sizeof(*ld->slots));
-	if (cfg->uris) {
-		char *copy = strdup(cfg->uris), *tok, *save = NULL;
-
-		ld->servers = calloc(64, sizeof(*ld->servers));
-		for (tok = strtok_r(copy, " ", &save); tok && ld->nservers < 64;
-		    tok = strtok_r(NULL, " ", &save))
-			ld->servers[ld->nservers++].uri = strdup(tok);
-		free(copy);
-	} else {
-		ld->servers = calloc(1, sizeof(*ld->servers));
-		ld->nservers = 1;	/* uri NULL: ldap.conf's URI list */
-	}
-	ld->sasl_external = cfg->sasl_mech != NULL;
-	ld->tls_cacert = cfg->tls_cacert ? strdup(cfg->tls_cacert) : NULL;
-	ld->tls_cacertdir = cfg->tls_cacertdir ? strdup(cfg->tls_cacertdir) :
-	    NULL;
-	ld->base = strdup(cfg->base ? cfg->base : defbase);
-	ld->scope = cfg->scope == SCOPE_BASE ? LDAP_SCOPE_BASE :
-	    cfg->scope == SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
-	ld->filter = strdup(cfg->filter);
-	ld->bind_dn = cfg->bind_dn ? strdup(cfg->bind_dn) : NULL;
-	ld->password = cfg->password ? strdup(cfg->password) : NULL;
-	ld->starttls = cfg->starttls;
-	ld->timeout = cfg->ldap_timeout;
+	ld = ldap_dir_new(cfg, defbase);
 	if (defbase)
 		ldap_memfree(defbase);
-	pthread_mutex_init(&ld->mu, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&ld->cv, &attr);
-	pthread_condattr_destroy(&attr);
-
+	if (ld == NULL) {
+		snprintf(err, errlen, "LDAP: out of memory");
+		return -1;
+	}
 	d->ops = &ldap_ops;
 	d->impl = ld;
 	return 0;

@@ -143,12 +143,48 @@ flags_name(int c, char *buf, size_t len)
 	snprintf(buf, len, "-%c", c);
 }
 
-/* flags_replace - set a string field to a copy of value */
-void
+/* flags_replace - set a string field to a copy of value; 0, or -1 (kept) */
+int
 flags_replace(char **field, const char *value)
 {
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return -1;
 	free(*field);
-	*field = strdup(value);
+	*field = copy;
+	return 0;
+}
+
+/* no_memory - the message for flag when an allocation failed; -1 */
+static int
+no_memory(const char *flag, FILE *err)
+{
+	fprintf(err, PROG ": %s: out of memory\n", flag);
+	return -1;
+}
+
+/* replace - flags_replace, with the message for flag on failure */
+static int
+replace(char **field, const char *value, const char *flag, FILE *err)
+{
+	return flags_replace(field, value) < 0 ? no_memory(flag, err) : 0;
+}
+
+/* append_uri - add tok to the space separated cfg->uris; 0, or -1 */
+static int
+append_uri(struct config *cfg, const char *tok)
+{
+	size_t have = cfg->uris ? strlen(cfg->uris) : 0;
+	char *p = realloc(cfg->uris, have + 1 + strlen(tok) + 1);
+
+	if (p == NULL)
+		return -1;
+	if (have)
+		p[have++] = ' ';
+	strcpy(p + have, tok);
+	cfg->uris = p;
+	return 0;
 }
 
 /* add_uris - append space/comma separated URIs, checking each scheme */
@@ -156,9 +192,10 @@ static int
 add_uris(struct config *cfg, const char *arg, FILE *err)
 {
 	char *copy = strdup(arg), *tok, *save = NULL;
-	size_t need;
 	int rc = 0, n = 0;
 
+	if (copy == NULL)
+		return no_memory("-H/--uri", err);
 	for (tok = strtok_r(copy, " ,", &save); tok;
 	    tok = strtok_r(NULL, " ,", &save)) {
 		if (strncasecmp(tok, "file:", 5) == 0) {
@@ -171,7 +208,9 @@ add_uris(struct config *cfg, const char *arg, FILE *err)
 				rc = -1;
 				break;
 			}
-			flags_replace(&cfg->users_file, path);
+			if ((rc = replace(&cfg->users_file, path, "-H/--uri",
+			    err)) < 0)
+				break;
 			n++;
 			continue;
 		}
@@ -183,13 +222,9 @@ add_uris(struct config *cfg, const char *arg, FILE *err)
 			rc = -1;
 			break;
 		}
-		need = (cfg->uris ? strlen(cfg->uris) + 1 : 0) + strlen(tok) + 1;
-		if (cfg->uris == NULL) {
-			cfg->uris = strdup(tok);
-		} else {
-			cfg->uris = realloc(cfg->uris, need);
-			strcat(cfg->uris, " ");
-			strcat(cfg->uris, tok);
+		if (append_uri(cfg, tok) < 0) {
+			rc = no_memory("-H/--uri", err);
+			break;
 		}
 		n++;
 	}
@@ -225,8 +260,11 @@ add_domain(struct config *cfg, const char *tok, FILE *err)
 	char *alabel = NULL, **p;
 	int rc;
 
-	if (util_has_8bit(tok) && (rc = idn2_to_ascii_8z(tok, &alabel,
-	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)) != IDN2_OK) {
+	rc = util_has_8bit(tok) ? idn2_to_ascii_8z(tok, &alabel,
+	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) : IDN2_OK;
+	if (rc == IDN2_MALLOC)
+		return no_memory("-d/--domain", err);
+	if (rc != IDN2_OK) {
 		fprintf(err, PROG ": -d/--domain: \"%s\" is not an"
 		    " internationalised domain name: %s\n", tok,
 		    idn2_strerror(rc));
@@ -235,12 +273,12 @@ add_domain(struct config *cfg, const char *tok, FILE *err)
 	p = realloc(cfg->domains, (cfg->ndomains + 1) * sizeof(char *));
 	if (p == NULL) {
 		idn2_free(alabel);
-		return -1;
+		return no_memory("-d/--domain", err);
 	}
 	cfg->domains = p;
 	if ((p[cfg->ndomains] = strdup(alabel ? alabel : tok)) == NULL) {
 		idn2_free(alabel);
-		return -1;
+		return no_memory("-d/--domain", err);
 	}
 	idn2_free(alabel);
 	util_lower(p[cfg->ndomains++]);
@@ -256,7 +294,7 @@ add_domains(struct config *cfg, const char *arg, FILE *err)
 	size_t len;
 
 	if (copy == NULL)
-		return -1;
+		return no_memory("-d/--domain", err);
 	for (tok = strtok_r(copy, " ,", &save); tok;
 	    tok = strtok_r(NULL, " ,", &save)) {
 		len = strlen(tok);
@@ -307,7 +345,7 @@ set_own(struct config *cfg, const char *arg, const char *flag, FILE *err)
 	if (cfg->own_any || strcasecmp(arg, "none") == 0)
 		return 0;
 	if ((copy = strdup(arg)) == NULL)
-		return -1;
+		return no_memory(flag, err);
 	for (tok = strtok_r(copy, " ,", &save); tok && rc == 0;
 	    tok = strtok_r(NULL, " ,", &save)) {
 		if (cidr_parse(tok, &c) < 0) {
@@ -316,7 +354,7 @@ set_own(struct config *cfg, const char *arg, const char *flag, FILE *err)
 			rc = -1;
 		} else if ((p = realloc(cfg->own, (cfg->nown + 1) *
 		    sizeof(*p))) == NULL) {
-			rc = -1;
+			rc = no_memory(flag, err);
 		} else {
 			cfg->own = p;
 			cfg->own[cfg->nown++] = c;
@@ -368,16 +406,24 @@ static int
 set_user(struct config *cfg, const char *arg, const char *flag, FILE *err)
 {
 	const char *colon = strchr(arg, ':');
+	char *user, *group;
 
 	if (arg[0] == '\0' || arg[0] == ':' || (colon && colon[1] == '\0')) {
 		fprintf(err, PROG ": %s: \"%s\" is not USER or USER:GROUP\n",
 		    flag, arg);
 		return -1;
 	}
+	user = colon ? strndup(arg, (size_t)(colon - arg)) : strdup(arg);
+	group = colon ? strdup(colon + 1) : NULL;
+	if (user == NULL || (colon && group == NULL)) {
+		free(user);
+		free(group);
+		return no_memory(flag, err);
+	}
 	free(cfg->user);
 	free(cfg->group);
-	cfg->user = colon ? strndup(arg, (size_t)(colon - arg)) : strdup(arg);
-	cfg->group = colon ? strdup(colon + 1) : NULL;
+	cfg->user = user;
+	cfg->group = group;
 	return 0;
 }
 
@@ -413,6 +459,8 @@ add_trusted(struct config *cfg, const char *arg, const char *flag, FILE *err)
 	struct cidr c, *p;
 	int rc = 0;
 
+	if (copy == NULL)
+		return no_memory(flag, err);
 	for (tok = strtok_r(copy, " ,", &save); tok;
 	    tok = strtok_r(NULL, " ,", &save)) {
 		if (cidr_parse(tok, &c) < 0) {
@@ -424,7 +472,7 @@ add_trusted(struct config *cfg, const char *arg, const char *flag, FILE *err)
 		}
 		if ((p = realloc(cfg->trusted, (cfg->ntrusted + 1) *
 		    sizeof(*p))) == NULL) {
-			rc = -1;
+			rc = no_memory(flag, err);
 			break;
 		}
 		cfg->trusted = p;
@@ -446,8 +494,7 @@ set_redis(struct config *cfg, const char *arg, const char *flag, FILE *err)
 		return -1;
 	}
 	fleet_url_free(&u);
-	flags_replace(&cfg->redis_url, arg);
-	return 0;
+	return replace(&cfg->redis_url, arg, flag, err);
 }
 
 /* add_check_address - one more --check-address, an address as in RCPT TO */
@@ -494,8 +541,7 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 			    flag, arg);
 			return -1;
 		}
-		flags_replace(&cfg->socket, arg);
-		return 0;
+		return replace(&cfg->socket, arg, flag, err);
 	case 'H':
 		if (cfg->uris_from_file) {	/* the command line replaces */
 			free(cfg->uris);
@@ -504,8 +550,7 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 		}
 		return add_uris(cfg, arg, err);
 	case 'b':
-		flags_replace(&cfg->base, arg);
-		return 0;
+		return replace(&cfg->base, arg, flag, err);
 	case 's':
 		if (strcasecmp(arg, "base") == 0)
 			cfg->scope = SCOPE_BASE;
@@ -527,14 +572,11 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 			    why);
 			return -1;
 		}
-		flags_replace(&cfg->filter, arg);
-		return 0;
+		return replace(&cfg->filter, arg, flag, err);
 	case 'D':
-		flags_replace(&cfg->bind_dn, arg);
-		return 0;
+		return replace(&cfg->bind_dn, arg, flag, err);
 	case 'y':
-		flags_replace(&cfg->password_file, arg);
-		return 0;
+		return replace(&cfg->password_file, arg, flag, err);
 	case 'Z':
 		cfg->starttls = cfg->starttls < 2 ? cfg->starttls + 1 : 2;
 		return 0;
@@ -545,17 +587,13 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 			    flag, arg);
 			return -1;
 		}
-		flags_replace(&cfg->sasl_mech, "EXTERNAL");
-		return 0;
+		return replace(&cfg->sasl_mech, "EXTERNAL", flag, err);
 	case OPT_TLS_CACERT:
-		flags_replace(&cfg->tls_cacert, arg);
-		return 0;
+		return replace(&cfg->tls_cacert, arg, flag, err);
 	case OPT_TLS_CACERTDIR:
-		flags_replace(&cfg->tls_cacertdir, arg);
-		return 0;
+		return replace(&cfg->tls_cacertdir, arg, flag, err);
 	case OPT_USERS:
-		flags_replace(&cfg->users_file, arg);
-		return 0;
+		return replace(&cfg->users_file, arg, flag, err);
 	case OPT_NO_CACHE:
 		cfg->cache = 0;
 		return 0;
@@ -610,22 +648,18 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 	case 'c':
 		return 0;	/* read before everything else */
 	case 'q':
-		flags_replace(&cfg->query, arg);
-		return 0;
+		return replace(&cfg->query, arg, flag, err);
 	case OPT_CLIENT:
 		if (!ip_ok(arg)) {
 			fprintf(err, PROG ": %s: \"%s\" is not an IPv4 or IPv6"
 			    " address\n", flag, arg);
 			return -1;
 		}
-		flags_replace(&cfg->query_client, arg);
-		return 0;
+		return replace(&cfg->query_client, arg, flag, err);
 	case OPT_SENDER:
-		flags_replace(&cfg->query_sender, arg);
-		return 0;
+		return replace(&cfg->query_sender, arg, flag, err);
 	case OPT_AUTH:
-		flags_replace(&cfg->query_auth, arg);
-		return 0;
+		return replace(&cfg->query_auth, arg, flag, err);
 	case 'n':
 		cfg->check_only = 1;
 		return 0;
@@ -640,8 +674,7 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 			    flag, arg);
 			return -1;
 		}
-		flags_replace(&cfg->pidfile, arg);
-		return 0;
+		return replace(&cfg->pidfile, arg, flag, err);
 	case OPT_SOCKET_MODE:
 		if (parse_mode(arg, &l) < 0) {
 			fprintf(err, PROG ": %s: \"%s\" is not an octal mode"
@@ -651,16 +684,14 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 		cfg->socket_mode = l;
 		return 0;
 	case OPT_SOCKET_GROUP:
-		flags_replace(&cfg->socket_group, arg);
-		return 0;
+		return replace(&cfg->socket_group, arg, flag, err);
 	case OPT_STATS_FILE:
 		if (arg[0] != '/') {
 			fprintf(err, PROG ": %s: \"%s\" is not an absolute path\n",
 			    flag, arg);
 			return -1;
 		}
-		flags_replace(&cfg->stats_file, arg);
-		return 0;
+		return replace(&cfg->stats_file, arg, flag, err);
 	case OPT_DELAY_FACTOR:
 		return number(flag, arg, "", 1, 10, &cfg->delay_factor, err);
 	case OPT_DELAY_MAX:
@@ -777,12 +808,10 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 			    flag, arg);
 			return -1;
 		}
-		flags_replace(c == OPT_TRAP_FILE ? &cfg->trap_file :
-		    &cfg->state_file, arg);
-		return 0;
+		return replace(c == OPT_TRAP_FILE ? &cfg->trap_file :
+		    &cfg->state_file, arg, flag, err);
 	case OPT_REDIS_PASSWORD_FILE:
-		flags_replace(&cfg->redis_password_file, arg);
-		return 0;
+		return replace(&cfg->redis_password_file, arg, flag, err);
 	case OPT_REDIS_TIMEOUT:
 		return number(flag, arg, " of seconds", 0.01, 1,
 		    &cfg->redis_timeout, err);
@@ -792,8 +821,7 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 			    " ASCII characters without spaces\n", flag, arg);
 			return -1;
 		}
-		flags_replace(&cfg->redis_prefix, arg);
-		return 0;
+		return replace(&cfg->redis_prefix, arg, flag, err);
 	case OPT_STATS_INTERVAL:
 		if (util_parse_seconds(arg, 1, 86400, &d) < 0) {
 			fprintf(err, PROG ": %s: \"%s\" is not a number of"
@@ -808,8 +836,7 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 			    " delimiter characters (e.g. + or +-)\n", flag, arg);
 			return -1;
 		}
-		flags_replace(&cfg->delimiters, arg);
-		return 0;
+		return replace(&cfg->delimiters, arg, flag, err);
 	case 'T':
 		if (util_parse_seconds(arg, 0, 3600, &d) < 0) {
 			fprintf(err, PROG ": %s: \"%s\" is not a number of"
@@ -832,8 +859,7 @@ flags_apply(struct config *cfg, int c, const char *arg, FILE *err)
 			    " printable ASCII characters\n", flag);
 			return -1;
 		}
-		flags_replace(&cfg->reject_text, arg);
-		return 0;
+		return replace(&cfg->reject_text, arg, flag, err);
 	case 'f':
 		cfg->foreground = 1;
 		return 0;

@@ -88,7 +88,7 @@ int flags_apply(struct config *cfg, int c, const char *arg, FILE *err);
 /* flags_name - "-T/--delay" for an option character */
 void flags_name(int c, char *buf, size_t len);
 
-/* flags_replace - set a string field to a copy of value */
-void flags_replace(char **field, const char *value);
+/* flags_replace - set a string field to a copy of value; 0, or -1 (kept) */
+int flags_replace(char **field, const char *value);
 
 #endif

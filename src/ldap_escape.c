@@ -168,19 +168,13 @@ filter_expand(const char *tmpl, const char *full, const char *local,
 			put_char(out, outlen, &o, *p);
 			continue;
 		}
-		switch (*++p) {
-		case 's':
-			escape_into(full, out, outlen, &o);
-			break;
-		case 'u':
-			escape_into(local, out, outlen, &o);
-			break;
-		case 'd':
-			escape_into(domain, out, outlen, &o);
-			break;
-		default:	/* "%%", or anything filter_check refused */
+		p++;
+		if (*p == 's' || *p == 'u' || *p == 'd')	/* the rest fits */
+			o += ldap_escape_value(*p == 's' ? full : *p == 'u' ?
+			    local : domain, o < outlen ? out + o : NULL,
+			    o < outlen ? outlen - o : 0);
+		else	/* "%%", or anything filter_check refused */
 			put_char(out, outlen, &o, *p);
-		}
 	}
 	terminate(out, outlen, o);
 	return o;

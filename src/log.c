@@ -67,13 +67,6 @@ log_journal(void)
 	    (unsigned long long)st.st_ino == ino;
 }
 
-/* log_verbose - nonzero when debug lines are wanted */
-int
-log_verbose(void)
-{
-	return log_debug_on;
-}
-
 /* log_emit - write one formatted line, with an optional errno text */
 static void
 log_emit(int pri, const char *label, int errnum, const char *fmt, va_list ap)

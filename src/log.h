@@ -27,7 +27,4 @@ void log_err(const char *fmt, ...) LOG_FMT(1, 2);
 /* log_journal - stderr is the stream JOURNAL_STREAM names (journald's) */
 int log_journal(void);
 
-/* log_verbose - nonzero when debug lines are wanted */
-int log_verbose(void);
-
 #endif

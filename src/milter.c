@@ -62,7 +62,7 @@ struct conn_ctx {
 
 static struct clients *milter_clients;	/* process-wide, locks inside */
 
-static void count_decision(const struct judge_result *res);
+static void count_decision(const struct judge_result *res, int rcpt);
 static void log_decision(SMFICTX *ctx, const struct config *cfg,
     struct conn_ctx *cc, const char *auth, const char *rcpt,
     const struct judge_session *s, const struct judge_result *res,
@@ -366,7 +366,6 @@ judge_and_wait(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 		awake(cfg, cc, s, res);
 	/* The shared score after the add, for the log; in by now if slept. */
 	res->score = clients_shared(milter_clients, cc->cl, res->score);
-	count_decision(res);
 	return slept;
 }
 
@@ -403,6 +402,7 @@ mt_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_CONTINUE;
 	}
 	slept = judge_and_wait(ctx, &rt->cfg, cc, &s, &res);
+	count_decision(&res, 0);
 	log_decision(ctx, &rt->cfg, cc, auth, NULL, &s, &res, slept);
 	rc = answer(ctx, &rt->cfg, &res);
 	runtime_release(rt);
@@ -469,11 +469,11 @@ log_decision(SMFICTX *ctx, const struct config *cfg, struct conn_ctx *cc,
 	    extra, err);
 }
 
-/* count_decision - the statistics of one recipient */
+/* count_decision - the statistics of one recipient, or sender if !rcpt */
 static void
-count_decision(const struct judge_result *res)
+count_decision(const struct judge_result *res, int rcpt)
 {
-	stats_inc(STATS_RCPT_CHECKED);
+	stats_inc(rcpt ? STATS_RCPT_CHECKED : STATS_SENDERS_CHECKED);
 	stats_decision(policy_action_name(res->decision.action),
 	    res->decision.reason);
 	if (res->decision.action == ACTION_DISCONNECT &&
@@ -542,6 +542,7 @@ mt_envrcpt(SMFICTX *ctx, char **argv)
 	if (policy_greylisted(&res.decision))
 		clients_greylisted(milter_clients, cc->cl, cc->sender, rcpt);
 	slept = judge_and_wait(ctx, &rt->cfg, cc, &s, &res);
+	count_decision(&res, 1);
 	if (res.decision.action == ACTION_ACCEPT && res.cls == RCPT_EXISTS &&
 	    !rt->cfg.dry_run)
 		cc->valid++;

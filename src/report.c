@@ -288,8 +288,24 @@ bad_line(struct report *r, const char *line, const char *why)
 		    r->lineno, why, line);
 }
 
+/*
+ * quoted - does the value at p stand in quotes: util_log_escape writes a
+ * quoted value (error=) with every '"' and '\\' as \xHH, so it ends at
+ * the next '"', before a blank or the end; any other value has no blank
+ * and keeps a '"' as it came (auth="name), so it is read to the blank
+ */
+static int
+quoted(const char *p)
+{
+	const char *q;
+
+	if (*p != '"' || (q = strchr(p + 1, '"')) == NULL)
+		return 0;
+	return q[1] == ' ' || q[1] == '\0';
+}
+
 /* split_fields - the values of the keys we use, cut out in place */
-static const char *
+static void
 split_fields(char *p, char **f)
 {
 	static const char *const keys[] = { "client", "auth", "rcpt",
@@ -306,11 +322,9 @@ split_fields(char *p, char **f)
 			continue;
 		}
 		*p++ = '\0';
-		if (*p == '"') {		/* error="...": \ escapes */
-			for (val = ++p; *p && *p != '"'; p++)
-				p += *p == '\\' && p[1];
-			if (*p != '"')
-				return "unterminated quoted value";
+		if (quoted(p)) {		/* error="..." */
+			val = ++p;
+			p = strchr(p, '"');
 			*p++ = '\0';
 		} else {
 			for (val = p; *p && *p != ' '; p++)
@@ -323,7 +337,6 @@ split_fields(char *p, char **f)
 		if (k < F_COUNT)
 			f[k] = val;
 	}
-	return NULL;
 }
 
 /* to_number - a non-negative decimal number, or -1 */
@@ -356,14 +369,15 @@ static const char *
 note_decision(struct report *r, char *msg, long long t)
 {
 	char *f[F_COUNT], key[32];
-	const char *why, *rcpt, *action;
+	const char *rcpt, *action;
 	struct entry *c, *e;
 	double delay = 0, score;
 	size_t rl, cl;
 	int made;
 
-	if ((why = split_fields(msg, f)) != NULL)
-		return why;
+	split_fields(msg, f);
+	if (IS(f[F_RCPT], "-"))
+		f[F_RCPT] = NULL;		/* a MAIL FROM decision */
 	action = f[F_ACTION] ? f[F_ACTION] :
 	    IS(f[F_REASON], "harvest") ? "disconnect" : "";
 	if (*action == '\0')
@@ -398,7 +412,8 @@ note_decision(struct report *r, char *msg, long long t)
 		tab_get(&r->pairs, r->kbuf, cl + 1 + rl, &made);
 		c->n3 += made;
 	}
-	if (IS(f[F_REASON], "unknown")) {
+	/* unknown-busy: an unknown answered at once, the tarpit full */
+	if (IS(f[F_REASON], "unknown") || IS(f[F_REASON], "unknown-busy")) {
 		c->n2++;
 		tab_get(&r->unknown, rcpt, rl, NULL)->n++;
 		r->unknown_auth += f[F_AUTH] && !IS(f[F_AUTH], "-");
@@ -412,8 +427,8 @@ note_decision(struct report *r, char *msg, long long t)
 		}
 		*(action[0] == 'r' ? &r->hour->n : &r->hour->n2) += 1;
 	}
-	/* harvest: n disconnects, max score */
-	if (strcmp(action, "disconnect") == 0 || IS(f[F_REASON], "harvest")) {
+	/* harvest: n disconnects, max score; not a tarpit-full 421 */
+	if (IS(f[F_REASON], "harvest")) {
 		e = tab_get(&r->harvest, f[F_CLIENT], cl, &made);
 		if ((score = to_number(f[F_SCORE])) > e->max || made)
 			e->max = score;		/* -1: no score= */
@@ -565,8 +580,10 @@ static void
 print_report(struct report *r)
 {
 	static const char *const known[] = { "accept", "reject", "tempfail",
-	    "disconnect", "exists", "unknown", "postmaster", "non-local",
-	    "bad-address", "directory-error", "harvest" };
+	    "disconnect", "exists", "unknown", "unknown-busy", "postmaster",
+	    "non-local", "exempt", "bad-address", "directory-error",
+	    "harvest", "tarpit-full", "attack", "sender-unknown",
+	    "sender-needs-auth" };
 	const char *const counts[] = { "lines read", "decisions",
 	    "other daemon lines", "foreign lines skipped",
 	    "malformed lines skipped", "outside --since/--until" };
@@ -576,7 +593,8 @@ print_report(struct report *r)
 	char a[32], b[32];
 	int i;
 
-	for (i = 0; i < 11; i++)	/* the known names show even when 0 */
+	/* the known names show even when 0 */
+	for (i = 0; i < (int)(sizeof(known) / sizeof(known[0])); i++)
 		tab_get(i < 4 ? &r->actions : &r->reasons, known[i],
 		    strlen(known[i]), NULL);
 	printf("milter-tarpit log report (times in UTC)\n");

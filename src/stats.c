@@ -138,14 +138,6 @@ stats_inc(enum stats_counter c)
 		__atomic_fetch_add(&stats_counters[c], 1, RELAXED);
 }
 
-/* stats_add - add n to a counter */
-void
-stats_add(enum stats_counter c, unsigned long n)
-{
-	if ((unsigned)c < STATS__COUNT)
-		__atomic_fetch_add(&stats_counters[c], n, RELAXED);
-}
-
 /* stats_tarpit_enter - a thread starts sleeping in the tarpit */
 void
 stats_tarpit_enter(void)
@@ -419,6 +411,12 @@ stats_format_prometheus(const struct stats_snapshot *s, FILE *out)
 	prom_ulong(out, P "good_records_earned_total", NULL,
 	    c[STATS_GOOD_EARNED]);
 
+	prom_family(out, P "senders_checked_total", "counter",
+	    "Senders (MAIL FROM) the sender checks rejected, delayed or"
+	    " tempfailed.");
+	prom_ulong(out, P "senders_checked_total", NULL,
+	    c[STATS_SENDERS_CHECKED]);
+
 	prom_family(out, P "sleep_seconds_total", "counter",
 	    "Seconds worker threads spent in tarpit delays.");
 	prom_seconds(out, P "sleep_seconds_total", s->tarpit_seconds);
@@ -579,14 +577,14 @@ stats_format_line(const struct stats_snapshot *s, char *buf, size_t len)
 	    " rejected=%lu tempfailed=%lu harvest=%lu tarpit_seconds=%s"
 	    " asleep=%lu asleep_peak=%lu cache_hits=%lu cache_misses=%lu"
 	    " dir_queries=%lu dir_errors=%lu lookup_p50=%s lookup_p99=%s"
-	    " attack=%s greylisted=%lu good_earned=%lu",
+	    " attack=%s greylisted=%lu good_earned=%lu senders=%lu",
 	    c[STATS_SESSIONS], c[STATS_RCPT_CHECKED], c[STATS_ACCEPTED],
 	    c[STATS_REJECTED], c[STATS_TEMPFAILED],
 	    c[STATS_HARVEST_DISCONNECTS], slept, s->asleep_now,
 	    s->asleep_peak, c[STATS_CACHE_HITS], c[STATS_CACHE_MISSES],
 	    c[STATS_DIR_QUERIES], c[STATS_DIR_ERRORS], p50, p99,
 	    s->attack ? "on" : "off", c[STATS_GREYLISTED],
-	    c[STATS_GOOD_EARNED]);
+	    c[STATS_GOOD_EARNED], c[STATS_SENDERS_CHECKED]);
 	n = strlen(buf);
 	if (s->redis != STATS_REDIS_OFF && n < len)
 		snprintf(buf + n, len - n, " redis=%s redis_ok=%lu"

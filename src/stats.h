@@ -37,6 +37,7 @@ enum stats_counter {
 	STATS_REDIS_SKIPPED,		/* ... not sent: Redis was down */
 	STATS_GREYLISTED,		/* attack mode: "try again later" */
 	STATS_GOOD_EARNED,		/* messages that earned a good record */
+	STATS_SENDERS_CHECKED,		/* MAIL FROM decisions (sender checks) */
 	STATS__COUNT
 };
 
@@ -73,9 +74,6 @@ struct stats_snapshot {
 
 /* stats_inc - add one to a counter */
 void stats_inc(enum stats_counter c);
-
-/* stats_add - add n to a counter */
-void stats_add(enum stats_counter c, unsigned long n);
 
 /* stats_tarpit_enter - a thread starts sleeping in the tarpit */
 void stats_tarpit_enter(void);

@@ -3,7 +3,8 @@
 # every log form (classic syslog, RFC 3339 syslog, journalctl default and
 # short-iso, the daemon's -f stderr), foreign, malformed and harvest lines;
 # exact figures of each report section, --since/--until, --year, -n, stdin,
-# exit statuses 64 (bad flag) and 66 (unreadable input).  Needs neither root
+# every decision reason, auth= values starting with '"', exit statuses
+# 64 (bad flag) and 66 (unreadable input).  Needs neither root
 # nor slapd: only the report binary, $MT_BUILDDIR/src/milter-tarpit-report
 # (or MT_REPORT).  Under `make check-valgrind` it runs under MT_WRAPPER too.
 # shellcheck source=tests/integration/lib.sh
@@ -192,6 +193,43 @@ row "$HEAD" decisions 3
 row "$HEAD" foreign lines skipped 1
 row "$HEAD" period 2026-11-22 11:00:00 .. 2026-11-22 11:00:20
 row "Rejects and tempfails per hour" 2026-11-22 11:00 3 0
+
+mt_say "every decision reason, and SASL names starting with a quote"
+# report-reasons.txt has one line per reason the daemon logs (policy.c,
+# judge.c) and two auth= values starting with '"', which the daemon logs
+# unquoted (util_log_escape keeps '"' outside quoted values).
+report "$FIX/report-reasons.txt"
+status 0 "report-reasons.txt"
+sed 's/^/    | /' "$OUT"
+row "$HEAD" decisions 11
+row "$HEAD" malformed lines skipped 0
+T="Decisions by reason"
+row "$T" unknown-busy 2
+row "$T" attack 1
+row "$T" tarpit-full 2
+row "$T" harvest 1
+row "$T" exempt 1
+row "$T" sender-unknown 1
+row "$T" sender-needs-auth 1
+row "$T" unknown 1
+row "$T" directory-error 1
+row "$T" "(unknown from authenticated senders: 1)"
+T="Top clients by unknown recipients"
+# unknown-busy is an unknown answered at once; the sender line (rcpt=-)
+# names no recipient.
+row "$T" 198.51.100.60 2 0.0 2
+row "$T" 192.0.2.30 1 0.0 1
+rows "$T" 2
+T="Most-probed unknown recipients"
+row "$T" ghost1@example.com 1
+rows "$T" 3
+# a tarpit-full 421 is no harvest disconnect
+T="Harvest disconnects"
+row "$T" 198.51.100.64 1 5
+rows "$T" 1
+T="Rejects and tempfails per hour"
+row "$T" 2026-11-23 08:00 5 3
+mt_check "directory errors: 1" has_line "Directory errors: 1"
 
 mt_say "standard input"
 ${MT_WRAPPER:-} "$MT_REPORT" - <"$FIX/report-stderr.txt" >"$OUT" 2>"$ERR"

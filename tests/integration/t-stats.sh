@@ -21,7 +21,9 @@
 # same.  The file is replaced by rename (new inode each time,
 # readers never see a partial file, no .tmp left after the stop); an
 # unwritable --stats-file logs one warning and the daemon keeps serving,
-# then "written again" once the directory exists.
+# then "written again" once the directory exists.  With
+# --reject-unknown-sender a rejected MAIL FROM counts in
+# senders_checked_total, not in recipients_checked_total.
 # shellcheck disable=SC2016 # eval '...': expanded when the check runs
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -398,6 +400,25 @@ want_eq "it counts this daemon's 2 recipients" "$(pv "$ND/milter-tarpit.prom" mi
 n=$(grep -cF ']: warning: --stats-file' "$MT_MILTER_LOG")
 mt_check "still one warning in all ($n)" [ "$n" -eq 1 ]
 mt_check "daemon still running" kill -0 "$MT_MILTER_PID"
+mt_stop_milter_bg
+
+mt_say "== --reject-unknown-sender: a MAIL FROM decision is a sender, not a recipient"
+SF=$MT_TMP/senders.prom	# what snap and fresh_since read from now on
+LAUNCH=$(mt_now)	# snap and fresh_since count from here
+mt_start_milter "${COMMON[@]}" --reject-unknown-sender --stats-file "$SF" --stats-interval 1
+mt_check "unknown local sender: MAIL rejected" \
+	mt_miltertest defence.lua ip=198.51.100.82 "from=<nobody-snd@example.com>" \
+	mailwant=reject mailmax=3 label=sender-unknown
+mt_check "known local sender: MAIL and one RCPT continue" \
+	mt_miltertest defence.lua ip=198.51.100.83 "from=<alice@example.com>" \
+	mailwant=continue mailmax=3 "list=<bob@example.com>=continue//3" label=sender-ok
+after=$(mt_elapsed "$LAUNCH")
+if s4=$(fresh_since "$after"); then mt_pass "a file written after both sessions"; else
+	mt_fail "no stats file written after both sessions within 4 s"
+	s4=/dev/null
+fi
+want_eq "recipients_checked_total (bob only)" "$(pv "$s4" milter_tarpit_recipients_checked_total)" 1
+want_eq "senders_checked_total (the rejected sender)" "$(pv "$s4" milter_tarpit_senders_checked_total)" 1
 mt_stop_milter_bg
 
 mt_finish

@@ -113,15 +113,6 @@ START_TEST(test_null_input)
 }
 END_TEST
 
-START_TEST(test_status_text)
-{
-	ck_assert_str_eq(addr_status_text(ADDR_OK), "ok");
-	ck_assert_ptr_nonnull(strstr(addr_status_text(ADDR_NULL), "null"));
-	ck_assert_ptr_nonnull(strstr(addr_status_text(ADDR_TOO_LONG), "long"));
-	ck_assert_ptr_nonnull(strstr(addr_status_text(ADDR_SYNTAX), "syntax"));
-}
-END_TEST
-
 /* ----------------------------------------------------------- rfc 5321 */
 
 START_TEST(test_quoted_local)
@@ -525,7 +516,6 @@ addr_suite(void)
 	tcase_add_test(tc, test_null_address);
 	tcase_add_test(tc, test_case_folding);
 	tcase_add_test(tc, test_null_input);
-	tcase_add_test(tc, test_status_text);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rfc5321");

@@ -432,7 +432,8 @@ hammer(void *arg)
 	(void)arg;
 	for (i = 0; i < NITER; i++) {
 		stats_inc(STATS_RCPT_CHECKED);
-		stats_add(STATS_DIR_QUERIES, 2);
+		stats_inc(STATS_DIR_QUERIES);
+		stats_inc(STATS_DIR_QUERIES);
 		if (i % 10 == 0)
 			stats_observe_lookup(0.003);
 		if (i % 100 == 0) {
@@ -508,6 +509,14 @@ START_TEST(test_counters_threads)
 }
 END_TEST
 
+/* add - n times stats_inc */
+static void
+add(enum stats_counter c, unsigned long n)
+{
+	while (n-- > 0)
+		stats_inc(c);
+}
+
 START_TEST(test_counters_all)
 {
 	struct stats_snapshot s;
@@ -515,11 +524,11 @@ START_TEST(test_counters_all)
 
 	stats_reset();
 	for (i = 0; i < STATS__COUNT; i++)
-		stats_add((enum stats_counter)i, (unsigned long)i * 10);
+		add((enum stats_counter)i, (unsigned long)i * 10);
 	for (i = 0; i < STATS__COUNT; i++)
 		stats_inc((enum stats_counter)i);
 	stats_inc(STATS__COUNT);		/* out of range: ignored */
-	stats_add((enum stats_counter)-1, 5);
+	stats_inc((enum stats_counter)-1);
 	stats_snapshot(&s);
 	for (i = 0; i < STATS__COUNT; i++)
 		ck_assert_uint_eq(s.counters[i], (unsigned long)i * 10 + 1);
@@ -731,7 +740,7 @@ populate(void)
 
 	stats_reset();
 	for (i = 0; i < STATS__COUNT; i++)
-		stats_add((enum stats_counter)i, 100 + (unsigned long)i);
+		add((enum stats_counter)i, 100 + (unsigned long)i);
 	stats_tarpit_enter();
 	stats_tarpit_enter();
 	stats_tarpit_enter();
@@ -838,6 +847,7 @@ START_TEST(test_prometheus_names)
 		"milter_tarpit_attack_mode gauge",
 		"milter_tarpit_greylisted_total counter",
 		"milter_tarpit_good_records_earned_total counter",
+		"milter_tarpit_senders_checked_total counter",
 		"milter_tarpit_sleep_seconds_total counter",
 		"milter_tarpit_sleeping_threads gauge",
 		"milter_tarpit_sleeping_threads_peak gauge",
@@ -907,6 +917,7 @@ START_TEST(test_prometheus_values)
 		{ "milter_tarpit_cache_lookups_total{result=\"miss\"}", 107 },
 		{ "milter_tarpit_directory_queries_total", 108 },
 		{ "milter_tarpit_directory_errors_total", 109 },
+		{ "milter_tarpit_senders_checked_total", 115 },
 		{ "milter_tarpit_sleep_seconds_total", 20.250001 },
 		{ "milter_tarpit_sleeping_threads", 1 },
 		{ "milter_tarpit_sleeping_threads_peak", 3 },
@@ -1234,7 +1245,7 @@ START_TEST(test_line_keys)
 		"harvest", "tarpit_seconds", "asleep", "asleep_peak",
 		"cache_hits", "cache_misses", "dir_queries", "dir_errors",
 		"lookup_p50", "lookup_p99", "attack", "greylisted",
-		"good_earned"
+		"good_earned", "senders"
 	};
 	struct stats_snapshot s;
 	char line[512], *p, *tok;
@@ -1272,7 +1283,8 @@ START_TEST(test_line_values)
 	    " rejected=103 tempfailed=104 harvest=105 tarpit_seconds=20.250"
 	    " asleep=1 asleep_peak=3 cache_hits=106 cache_misses=107"
 	    " dir_queries=108 dir_errors=109 lookup_p50=0.0044"
-	    " lookup_p99=10.0000 attack=off greylisted=113 good_earned=114");
+	    " lookup_p99=10.0000 attack=off greylisted=113 good_earned=114"
+	    " senders=115");
 
 	stats_reset();
 	stats_snapshot(&s);
@@ -1281,7 +1293,7 @@ START_TEST(test_line_values)
 	    " rejected=0 tempfailed=0 harvest=0 tarpit_seconds=0.000"
 	    " asleep=0 asleep_peak=0 cache_hits=0 cache_misses=0"
 	    " dir_queries=0 dir_errors=0 lookup_p50=- lookup_p99=-"
-	    " attack=off greylisted=0 good_earned=0");
+	    " attack=off greylisted=0 good_earned=0 senders=0");
 }
 END_TEST
 
