@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct postscreen {
 	char		**nets;		/* sorted: the list last written */
 	size_t		n;
 	int		failing;	/* the last write failed (logged) */
+	int		written;	/* the file was written once */
 };
 
 /* The networks of one pass. */
@@ -106,7 +108,8 @@ postscreen_listed(const struct config *cfg, const char *net, double score,
 
 	if (cfg->harvest_score <= 0 || !client_prefix(cfg, net))
 		return 0;
-	return score >= (was ? stay : cfg->harvest_score);
+	/* Rounded, as the policy counts probes. */
+	return floor(score + 0.5) >= (was ? stay : cfg->harvest_score);
 }
 
 /* take - clients_list's callback: keep a network that is listed */
@@ -204,7 +207,8 @@ postscreen_update(struct postscreen *ps, struct clients *cs,
 	}
 	if (p.n > 1)
 		qsort(p.nets, p.n, sizeof(*p.nets), cmp);
-	if (same(ps, &p) && !ps->failing) {
+	/* Written at start even if empty: Postfix needs the table to exist. */
+	if (same(ps, &p) && ps->written && !ps->failing) {
 		free_list(p.nets, p.n);
 		return 0;
 	}
@@ -220,6 +224,7 @@ postscreen_update(struct postscreen *ps, struct clients *cs,
 		log_info("--postscreen-file: %s written again",
 		    cfg->postscreen_file);
 	ps->failing = 0;
+	ps->written = 1;
 	log_info("postscreen: %s lists %zu network%s", cfg->postscreen_file,
 	    p.n, p.n == 1 ? "" : "s");
 	free_list(ps->nets, ps->n);
