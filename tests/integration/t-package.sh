@@ -144,6 +144,8 @@ fi
 stat_is "$CONF" root:milter-tarpit 640
 stat_is /etc/milter-tarpit root:milter-tarpit 750
 stat_is "$SOCKDIR" root:postfix 750
+stat_is /var/lib/milter-tarpit milter-tarpit:milter-tarpit 750
+mt_check "the conffile keeps the state file there" grep -qx 'state-file /var/lib/milter-tarpit/state' "$CONF"
 
 if grep -qx 'ExecStart=/usr/sbin/milter-tarpit -f -c /etc/milter-tarpit.conf' "$UNIT"; then
 	mt_pass "$UNIT runs /usr/sbin/milter-tarpit -f -c $CONF"
@@ -226,7 +228,7 @@ else
 	mt_fail "dpkg status of $PKG after purge: $st"
 fi
 for f in /usr/sbin/milter-tarpit /usr/sbin/milter-tarpit-report "$UNIT" \
-	"$CONF" /etc/milter-tarpit "$SOCKDIR" /usr/share/doc/milter-tarpit; do
+	"$CONF" /etc/milter-tarpit "$SOCKDIR" /var/lib/milter-tarpit /usr/share/doc/milter-tarpit; do
 	gone "$f"
 done
 so=$(dpkg-statoverride --list | grep -E ' /etc/milter-tarpit(\.conf)?$')
