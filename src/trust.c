@@ -7,6 +7,9 @@
  *	A fixed array of TRUST_MAX slots, scanned under one mutex. Every
  *	RCPT asks trust_left(); while nothing is trusted that is a load of
  *	the count and no scan. An entry whose time is up is free again.
+ *	An entry is "shared" once Redis has it (trust_learn): only such an
+ *	entry ends when Redis says the network is no longer trusted, so a
+ *	trust given here while Redis was away is not undone by it.
  */
 #include "autoconfig.h"
 
@@ -22,6 +25,7 @@
 struct tentry {
 	char		key[TRUST_KEY_MAX];
 	double		until;		/* 0: free */
+	int		shared;		/* Redis has it (trust_learn) */
 };
 
 struct trust {
@@ -67,36 +71,68 @@ expire(struct trust *t, double now)
 		}
 }
 
+/*
+ * put - set key's entry to until and shared, or end it (until <= now);
+ * -1 the table is full (t->mu held)
+ */
+static int
+put(struct trust *t, const char *key, double until, int shared, double now)
+{
+	struct tentry *e;
+	size_t i;
+
+	expire(t, now);
+	if ((e = slot(t, key)) != NULL) {
+		if (until > now) {
+			e->until = until;
+			e->shared = shared;
+		} else {
+			e->until = 0;
+			__atomic_sub_fetch(&t->live, 1, __ATOMIC_RELAXED);
+		}
+		return 0;
+	}
+	if (until <= now)
+		return 0;
+	for (i = 0; i < TRUST_MAX && t->e[i].until > 0; i++)
+		;
+	if (i == TRUST_MAX)
+		return -1;
+	util_strlcpy(t->e[i].key, key, sizeof(t->e[i].key));
+	t->e[i].until = until;
+	t->e[i].shared = shared;
+	__atomic_add_fetch(&t->live, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* trust_set - trust key until (until <= now ends it); -1 table full */
 int
 trust_set(struct trust *t, const char *key, double until, double now)
 {
+	int rc;
+
+	if (strlen(key) >= TRUST_KEY_MAX)
+		return -1;
+	pthread_mutex_lock(&t->mu);
+	rc = put(t, key, until, 0, now);
+	pthread_mutex_unlock(&t->mu);
+	return rc;
+}
+
+/* trust_learn - what Redis says of key: left seconds, 0 none; -1 full */
+int
+trust_learn(struct trust *t, const char *key, double left, double now)
+{
 	struct tentry *e;
-	size_t i;
 	int rc = 0;
 
 	if (strlen(key) >= TRUST_KEY_MAX)
 		return -1;
 	pthread_mutex_lock(&t->mu);
-	expire(t, now);
-	if ((e = slot(t, key)) != NULL) {
-		if (until > now)
-			e->until = until;
-		else {
-			e->until = 0;
-			__atomic_sub_fetch(&t->live, 1, __ATOMIC_RELAXED);
-		}
-	} else if (until > now) {
-		for (i = 0; i < TRUST_MAX && t->e[i].until > 0; i++)
-			;
-		if (i == TRUST_MAX)
-			rc = -1;
-		else {
-			util_strlcpy(t->e[i].key, key, sizeof(t->e[i].key));
-			t->e[i].until = until;
-			__atomic_add_fetch(&t->live, 1, __ATOMIC_RELAXED);
-		}
-	}
+	if (left > 0)
+		rc = put(t, key, now + left, 1, now);
+	else if ((e = slot(t, key)) != NULL && e->shared)
+		rc = put(t, key, 0, 0, now);
 	pthread_mutex_unlock(&t->mu);
 	return rc;
 }

@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	The control socket's "trust NET SECS" puts a client network here;
  *	until its time is up the network is treated as --trusted-networks
- *	(never delayed, never scored). The table is small and bounded; an
+ *	(never delayed, never scored); with --redis every host learns it
+ *	(trust_learn). The table is small and bounded; an
  *	entry past its time is as good as gone and is reused. One mutex,
  *	held for a scan of the table only. Times are util_now() seconds.
  */
@@ -27,6 +28,13 @@ struct trust *trust_new(void);
  * it); 0 ok, -1 the table is full
  */
 int trust_set(struct trust *t, const char *key, double until, double now);
+
+/*
+ * trust_learn - what Redis holds for key: trusted for left more seconds
+ * (the entry is then shared), or not at all (left 0: a shared entry
+ * ends, one given here while Redis was away stays); -1 the table is full
+ */
+int trust_learn(struct trust *t, const char *key, double left, double now);
 
 /* trust_left - seconds key is still trusted at now; 0 if not */
 double trust_left(struct trust *t, const char *key, double now);
