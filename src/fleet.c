@@ -45,9 +45,11 @@
 #include <hiredis.h>
 
 #include "fleet.h"
+#include "fleet_cmd.h"
 #include "log.h"
 #include "score.h"
 #include "stats.h"
+#include "trust.h"
 #include "util.h"
 
 #define FLEET_QUEUE_MAX	4096	/* requests waiting; past it, refused */
@@ -90,6 +92,7 @@ struct fleet {
 	double		timeout, half_life[FLEET_KINDS];
 	char		shown[300];
 	struct score_table *local[FLEET_KINDS];
+	struct trust	*trust;
 };
 
 static const char fleet_lua[] =
@@ -135,19 +138,6 @@ fleet_backoff(unsigned streak)
 	while (streak-- > 1 && d < FLEET_BACKOFF_MAX)
 		d *= 2;
 	return d < FLEET_BACKOFF_MAX ? d : FLEET_BACKOFF_MAX;
-}
-
-/* fleet_key - prefix + kind + ":" + net into buf; -1 if it does not fit */
-int
-fleet_key(const char *prefix, enum fleet_kind kind, const char *net,
-    char *buf, size_t len)
-{
-	static const char *const names[FLEET_KINDS] = {
-		"score", "good", "attack"
-	};
-	int n = snprintf(buf, len, "%s%s:%s", prefix, names[kind], net);
-
-	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 /* tv_of - seconds as a timeval */
@@ -262,13 +252,15 @@ fail:
 	return NULL;
 }
 
-/* script_argv - the EVALSHA (or EVAL) arguments for r */
-static void
+/* script_argv - the EVALSHA (or EVAL) arguments for r (a trust: its own) */
+static int
 script_argv(const struct fleet *f, const struct fleet_req *r, int eval,
     const char **argv, char *key, char nums[3][32])
 {
 	if (fleet_key(f->prefix, r->kind, r->net, key, FLEET_KEY_MAX) < 0)
 		key[0] = '\0';	/* made sure of in submit() */
+	if (r->kind == FLEET_TRUST)
+		return fleet_cmd_trust(key, r->delta, argv, nums[0], 32);
 	snprintf(nums[0], sizeof(nums[0]), "%.17g", f->half_life[r->kind]);
 	snprintf(nums[1], sizeof(nums[1]), "%.17g", r->delta);
 	snprintf(nums[2], sizeof(nums[2]), "%.17g", r->floor);
@@ -279,6 +271,7 @@ script_argv(const struct fleet *f, const struct fleet_req *r, int eval,
 	argv[4] = nums[0];
 	argv[5] = nums[1];
 	argv[6] = nums[2];
+	return 7;
 }
 
 /* take_reply - read the script's answer for r; frees reply */
@@ -289,7 +282,9 @@ take_reply(struct fleet *f, struct fleet_req *r, redisReply *reply)
 	double v;
 
 	r->ok = 0;
-	if (reply->type == REDIS_REPLY_STRING) {
+	if (r->kind == FLEET_TRUST)
+		r->ok = fleet_cmd_trust_reply(reply, r->delta, &r->value) == 0;
+	else if (reply->type == REDIS_REPLY_STRING) {
 		v = strtod(reply->str, &end);
 		if (*end == '\0' && isfinite(v) && v >= 0) {
 			r->value = v;
@@ -300,8 +295,9 @@ take_reply(struct fleet *f, struct fleet_req *r, redisReply *reply)
 		r->noscript = 1;	/* flushed: sent again with EVAL */
 	}
 	if (!r->ok && !r->noscript && !f->err_logged) {
-		log_warnx("redis: the score script failed: %s; scores are"
-		    " local for the networks it fails for",
+		log_warnx("redis: %s failed: %s; they are local for the"
+		    " networks it fails for", r->kind == FLEET_TRUST ?
+		    "a trust command" : "the score script",
 		    reply->type == REDIS_REPLY_ERROR && reply->str ?
 		    reply->str : "unexpected answer");
 		f->err_logged = 1;
@@ -324,12 +320,12 @@ run_batch(struct fleet *f, struct fleet_req *batch, char *why, size_t whylen)
 	char key[FLEET_KEY_MAX], nums[3][32];
 	struct fleet_req *r;
 	void *reply;
-	int got = 0;
+	int got = 0, argc;
 
 	for (r = batch; r; r = r->next) {
 		r->ok = r->noscript = 0;
-		script_argv(f, r, 0, argv, key, nums);
-		if (redisAppendCommandArgv(f->rc, 7, argv, NULL) != REDIS_OK)
+		argc = script_argv(f, r, 0, argv, key, nums);
+		if (redisAppendCommandArgv(f->rc, argc, argv, NULL) != REDIS_OK)
 			goto broken;
 	}
 	for (r = batch; r; r = r->next) {
@@ -445,8 +441,10 @@ serve_batch(struct fleet *f)
 	if (rc == -2)
 		rc = run_again(f, batch, why, sizeof(why));
 	now = util_now();
-	for (r = batch; r; r = r->next)
-		if (r->ok && f->local[r->kind])	/* before DONE: a waiter */
+	for (r = batch; r; r = r->next)		/* before DONE: a waiter */
+		if (r->ok && r->kind == FLEET_TRUST && f->trust)
+			trust_learn(f->trust, r->net, r->value, now);
+		else if (r->ok && f->local[r->kind])
 			score_raise(f->local[r->kind], r->net, r->value, now);
 	if (rc < 0) {
 		if (f->rc)
@@ -546,6 +544,7 @@ settings(struct fleet *f, const struct fleet_opts *o)
 		f->half_life[k] = o->half_life[k] > 0 ? o->half_life[k] : 1;
 		f->local[k] = o->local[k];
 	}
+	f->trust = o->trust;
 	fleet_url_show(u, f->shown, sizeof(f->shown));
 	if ((u->host && (f->url.host = strdup(u->host)) == NULL) ||
 	    (u->path && (f->url.path = strdup(u->path)) == NULL) ||

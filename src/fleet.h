@@ -18,6 +18,11 @@
  *	gets a request back (or NULL when Redis is down: use the local
  *	table), may wait for it until its deadline, and lets go of it with
  *	fleet_release() whether or not it waited: the add is made anyway.
+ *
+ *	FLEET_TRUST is no score: fleet_read() asks for the seconds a network
+ *	is still trusted, fleet_add() trusts it for delta seconds on every
+ *	host, fleet_forget() ends that; each answer (the seconds left) goes
+ *	to the trust table (trust_learn()), and to a waiter.
  */
 #ifndef MT_FLEET_H
 #define MT_FLEET_H
@@ -34,12 +39,14 @@
 struct fleet;
 struct fleet_req;
 struct score_table;
+struct trust;
 
 /* What is shared: each kind a local table with its own half-life. */
 enum fleet_kind {
 	FLEET_SCORE,		/* client networks' scores: <prefix>score:NET */
 	FLEET_GOOD,		/* good records: <prefix>good:NET */
 	FLEET_ATTACK,		/* unknowns seen by every host: <prefix>attack:all */
+	FLEET_TRUST,		/* trust NET SECS: <prefix>trust:NET (fleet_cmd.h) */
 	FLEET_KINDS
 };
 
@@ -50,6 +57,7 @@ struct fleet_opts {
 	double		timeout;	/* connect, and one round trip */
 	struct score_table *local[FLEET_KINDS];	/* raised to each answer */
 	double		half_life[FLEET_KINDS];
+	struct trust	*trust;		/* FLEET_TRUST's answers go here */
 };
 
 /*
@@ -104,6 +112,8 @@ double fleet_backoff(unsigned streak);
  */
 int fleet_key(const char *prefix, enum fleet_kind kind, const char *net,
     char *buf, size_t len);
+
+/* fleet_key is in fleet_cmd.c, with the commands of FLEET_TRUST. */
 
 /* fleet_script - the Lua script that reads and adds (for the tests) */
 const char *fleet_script(void);

@@ -8,7 +8,8 @@
  *	--redis accepts and every refusal (rediss:// with the reason), what
  *	the logs show of a URL (never the password), the key layout, the
  *	reconnect backoff, and score_raise(), by which Redis's answers reach
- *	the local table (never lowering it). Then the client against a
+ *	the local table (never lowering it), and the commands of a shared
+ *	trust and how their answers are read. Then the client against a
  *	Redis that cannot be there (a socket in a missing directory): it
  *	starts, says it is down, refuses requests at once and stops. And
  *	the --redis options: defaults, bounds, the whole-configuration rules
@@ -26,7 +27,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include <hiredis.h>
+
 #include "fleet.h"
+#include "fleet_cmd.h"
 #include "fleet_url.h"
 #include "score.h"
 #include "stats.h"
@@ -232,10 +236,78 @@ START_TEST(test_key)
 	ck_assert_int_eq(fleet_key("mt:", FLEET_ATTACK, "all", buf,
 	    sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "mt:attack:all");
+	ck_assert_int_eq(fleet_key("mt:", FLEET_TRUST, "192.0.2.7/32", buf,
+	    sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "mt:trust:192.0.2.7/32");
 	ck_assert_int_eq(fleet_key("mt:", FLEET_SCORE, "192.0.2.7/32", buf, 21),
 	    -1);
 	ck_assert_int_eq(fleet_key("mt:", FLEET_SCORE, "192.0.2.7/32", buf, 22),
 	    0);
+}
+END_TEST
+
+/* trust_cmd - the command of secs for "k", joined by spaces */
+static const char *
+trust_cmd(double secs, char *buf, size_t len)
+{
+	const char *argv[FLEET_CMD_ARGS];
+	char ms[32];
+	int i, n = fleet_cmd_trust("k", secs, argv, ms, sizeof(ms));
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+		    i ? " " : "", argv[i]);
+	return buf;
+}
+
+START_TEST(test_trust_cmd)
+{
+	char buf[64];
+
+	ck_assert_str_eq(trust_cmd(0, buf, sizeof(buf)), "PTTL k");
+	ck_assert_str_eq(trust_cmd(60, buf, sizeof(buf)), "SET k 1 PX 60000");
+	ck_assert_str_eq(trust_cmd(0.0004, buf, sizeof(buf)), "SET k 1 PX 1");
+	ck_assert_str_eq(trust_cmd(-1, buf, sizeof(buf)), "DEL k");
+}
+END_TEST
+
+/* reply - a reply of type with integer n or string str */
+static redisReply
+reply(int type, long long n, const char *str)
+{
+	redisReply r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	r.integer = n;
+	r.str = (char *)str;
+	return r;
+}
+
+START_TEST(test_trust_reply)
+{
+	redisReply r;
+	double left = -1;
+
+	r = reply(REDIS_REPLY_INTEGER, 59500, NULL);
+	ck_assert_int_eq(fleet_cmd_trust_reply(&r, 0, &left), 0);
+	ck_assert(fabs(left - 59.5) < 1e-9);
+	r = reply(REDIS_REPLY_INTEGER, -2, NULL);	/* no key */
+	ck_assert_int_eq(fleet_cmd_trust_reply(&r, 0, &left), 0);
+	ck_assert(left == 0);
+	r = reply(REDIS_REPLY_INTEGER, -1, NULL);	/* no expiry: not ours */
+	ck_assert_int_eq(fleet_cmd_trust_reply(&r, 0, &left), -1);
+	r = reply(REDIS_REPLY_STATUS, 0, "OK");
+	ck_assert_int_eq(fleet_cmd_trust_reply(&r, 60, &left), 0);
+	ck_assert(left == 60);
+	r = reply(REDIS_REPLY_ERROR, 0, "WRONGTYPE");
+	ck_assert_int_eq(fleet_cmd_trust_reply(&r, 60, &left), -1);
+	r = reply(REDIS_REPLY_INTEGER, 1, NULL);
+	ck_assert_int_eq(fleet_cmd_trust_reply(&r, -1, &left), 0);
+	ck_assert(left == 0);
+	r = reply(REDIS_REPLY_STATUS, 0, "OK");	/* not PTTL's answer */
+	ck_assert_int_eq(fleet_cmd_trust_reply(&r, 0, &left), -1);
 }
 END_TEST
 
@@ -482,6 +554,8 @@ fleet_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("client");
 	tcase_add_test(tc, test_key);
+	tcase_add_test(tc, test_trust_cmd);
+	tcase_add_test(tc, test_trust_reply);
 	tcase_add_test(tc, test_backoff);
 	tcase_add_test(tc, test_script);
 	tcase_add_test(tc, test_raise);
