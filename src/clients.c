@@ -20,7 +20,10 @@
  *	again before each later one, so another host's count since is in.
  *	A clean client never waits beyond the first answers, which have
  *	normally arrived during the SMTP greeting. Every unknown recipient,
- *	good record and count is added there as well as here.
+ *	good record and count is added there as well as here. A trust given
+ *	through the control socket is set there too, and read at connect
+ *	with the rest; clients_is_trusted() waits for it before the first
+ *	decision, so a network trusted on one host is trusted on all.
  */
 #include "autoconfig.h"
 
@@ -58,6 +61,7 @@ struct netview {
 
 struct client {
 	struct netview	nets[NETS];
+	struct fleet_req *trust;	/* the read of a shared trust, or NULL */
 };
 
 struct clients {
@@ -135,6 +139,7 @@ clients_share(struct clients *cs, const struct config *cfg)
 	o.half_life[FLEET_GOOD] = cfg->good_half_life;
 	o.local[FLEET_ATTACK] = cs->count;
 	o.half_life[FLEET_ATTACK] = ATTACK_HALF_LIFE;
+	o.trust = cs->trust;
 	cs->fleet = fleet_start(&o);
 	fleet_url_free(&u);
 	return cs->fleet ? 0 : -1;
@@ -332,6 +337,9 @@ clients_connect(struct clients *cs, const struct config *cfg,
 		    c->nets[i].key);
 		c->nets[i].pending_fresh = 1;
 	}
+	if (cs->fleet && c->nets[NET_CLIENT].key[0])
+		c->trust = fleet_read(cs->fleet, FLEET_TRUST,
+		    c->nets[NET_CLIENT].key);
 	return c;
 }
 
@@ -345,6 +353,7 @@ clients_close(struct client *c)
 		return;
 	for (i = 0; i < NETS; i++)
 		fleet_release(c->nets[i].pending);
+	fleet_release(c->trust);
 	free(c);
 }
 
@@ -710,19 +719,44 @@ clients_forget(struct clients *cs, const char *net)
 	return a || b;
 }
 
-/* clients_trust - treat net as trusted for secs from now (0: no longer) */
+/*
+ * clients_trust - treat net as trusted for secs from now (0: no longer),
+ * here and, with --redis, on every host; where, or -1 the table is full
+ */
 int
 clients_trust(struct clients *cs, const char *net, double secs)
 {
-	double now = util_now();
+	struct fleet_req *r;
+	double now = util_now(), left;
+	int rc;
 
-	return trust_set(cs->trust, net, secs > 0 ? now + secs : 0, now);
+	if (trust_set(cs->trust, net, secs > 0 ? now + secs : 0, now) < 0)
+		return -1;
+	if (cs->fleet == NULL)
+		return CLIENTS_HERE;
+	r = secs > 0 ? fleet_add(cs->fleet, FLEET_TRUST, net, secs, 0) :
+	    fleet_forget(cs->fleet, FLEET_TRUST, net);
+	rc = fleet_wait(cs->fleet, r, &left) == 0 ? CLIENTS_SHARED :
+	    CLIENTS_UNSHARED;
+	fleet_release(r);
+	return rc;
 }
 
-/* clients_is_trusted - is c's network trusted through the control socket */
+/*
+ * clients_is_trusted - is c's network trusted through the control socket;
+ * the first time, waits for Redis's answer of connect (bounded)
+ */
 int
-clients_is_trusted(struct clients *cs, const struct client *c)
+clients_is_trusted(struct clients *cs, struct client *c)
 {
-	return c != NULL && c->nets[NET_CLIENT].key[0] != '\0' &&
-	    trust_left(cs->trust, c->nets[NET_CLIENT].key, util_now()) > 0;
+	double left;
+
+	if (c == NULL || c->nets[NET_CLIENT].key[0] == '\0')
+		return 0;
+	if (c->trust) {		/* its answer is in the table once in */
+		fleet_wait(cs->fleet, c->trust, &left);
+		fleet_release(c->trust);
+		c->trust = NULL;
+	}
+	return trust_left(cs->trust, c->nets[NET_CLIENT].key, util_now()) > 0;
 }

@@ -161,13 +161,26 @@ void clients_show(struct clients *cs, const struct config *cfg,
  */
 int clients_forget(struct clients *cs, const char *net);
 
+/* Where clients_trust() gave or ended a trust. */
+enum clients_where {
+	CLIENTS_HERE,		/* this host: no --redis */
+	CLIENTS_SHARED,		/* every host sharing the Redis */
+	CLIENTS_UNSHARED	/* this host only: Redis did not answer */
+};
+
 /*
  * clients_trust - treat net as --trusted-networks for secs from now (0:
- * no longer); 0 ok, -1 too many networks trusted at once
+ * no longer), and with --redis on every host sharing it (waits for
+ * Redis, bounded); an enum clients_where, or -1 too many networks
+ * trusted at once
  */
 int clients_trust(struct clients *cs, const char *net, double secs);
 
-/* clients_is_trusted - is c's network trusted through the control socket */
-int clients_is_trusted(struct clients *cs, const struct client *c);
+/*
+ * clients_is_trusted - is c's network trusted through the control socket,
+ * here or, with --redis, on any host (the first call waits for the answer
+ * asked for at connect, bounded by --redis-timeout)
+ */
+int clients_is_trusted(struct clients *cs, struct client *c);
 
 #endif

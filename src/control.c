@@ -206,23 +206,32 @@ static void
 do_trust(struct clients *cs, const struct control_req *q,
     const struct peer *p, struct reply *r)
 {
+	static const char *const given[] = {
+		"", " on every host",
+		" on this host only: Redis did not answer"
+	}, *const ended[] = {
+		"", " on any host", " on this host: Redis did not answer"
+	};
+	static const char *const shared[] = { "", " shared=yes", " shared=no" };
 	char buf[32];
+	int w = clients_trust(cs, q->net, (double)q->secs);
 
-	if (clients_trust(cs, q->net, (double)q->secs) < 0) {
+	if (w < 0) {
 		say(r, "error: %d networks are trusted already; end one with"
 		    " trust NET 0\n", TRUST_MAX);
 		return;
 	}
 	if (q->secs == 0) {
-		log_info("control: trust net=%s ended by uid=%ld pid=%ld",
-		    q->net, p->uid, p->pid);
-		say(r, "%s is no longer trusted\n", q->net);
+		log_info("control: trust net=%s ended by uid=%ld pid=%ld%s",
+		    q->net, p->uid, p->pid, shared[w]);
+		say(r, "%s is no longer trusted%s\n", q->net, ended[w]);
 		return;
 	}
 	when((double)q->secs, buf, sizeof(buf));
-	log_info("control: trust net=%s secs=%ld until=%s by uid=%ld pid=%ld",
-	    q->net, q->secs, buf, p->uid, p->pid);
-	say(r, "%s trusted until %s (%ld s)\n", q->net, buf, q->secs);
+	log_info("control: trust net=%s secs=%ld until=%s by uid=%ld"
+	    " pid=%ld%s", q->net, q->secs, buf, p->uid, p->pid, shared[w]);
+	say(r, "%s trusted until %s (%ld s)%s\n", q->net, buf, q->secs,
+	    given[w]);
 }
 
 /* do_forget - drop a network's score and good record */

@@ -8,7 +8,8 @@
 # exit status (unknown command, bad network, a network of another prefix,
 # SECS out of range, an overlong line from the client and on the raw
 # socket, no daemon on the socket); forget with --redis deletes the shared
-# score (a private redis-server).
+# score (a private redis-server), and trust given on one daemon holds on
+# another sharing that Redis until it is ended there.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -148,5 +149,39 @@ mt_check "after forget, Redis has no score of $NET/32" [ "$(mt_redis_cli exists 
 mt_check "the next unknown from $NET" mt_miltertest defence.lua ip=$NET \
 	"list=<c-r2@example.com>=reject/0.3/1.5"
 mt_expect_rcpt c-r2@example.com "with --redis, after forget, score=1.00" net=$NET/32 score=1.00
+
+mt_say "== trust with --redis: given on daemon 1, daemon 2 sees it"
+TNET=192.0.2.30
+mt_milter_use 2
+mt_start_milter -H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com \
+	-t 2 --no-cache -T 0.3 --delay-factor 1 --control-socket "$MT_TMP/control2" \
+	--redis "$MT_REDIS_URL" --redis-prefix tc:
+mt_milter_use 1
+ctl trust $TNET 60
+mt_check "trust on daemon 1: exit 0" [ "$RC" -eq 0 ]
+pttl=$(mt_redis_cli pttl tc:trust:$TNET/32)
+mt_check "Redis has tc:trust:$TNET/32 ending within 60 s (pttl $pttl)" \
+	[ "$pttl" -gt 50000 ] && [ "$pttl" -le 60000 ]
+mt_milter_use 2
+mt_check "daemon 2: an unknown from $TNET, answered at once" mt_miltertest defence.lua \
+	ip=$TNET "list=<c-s1@example.com>=reject//0.2"
+mt_expect_rcpt c-s1@example.com "daemon 2: trusted on daemon 1: 550 unknown, delay=0.000" \
+	action=reject code=550 reason=unknown client=$TNET delay=0.000
+mt_milter_use 1
+ctl trust $TNET 0
+mt_check "trust NET 0 on daemon 1: says so" [ "$OUT" = "$TNET/32 is no longer trusted on any host" ]
+mt_check "after trust NET 0, Redis has no tc:trust:$TNET/32" \
+	[ "$(mt_redis_cli exists tc:trust:$TNET/32)" = 0 ]
+mt_milter_use 2
+mt_check "daemon 2: after trust NET 0 on daemon 1, an unknown waits again" \
+	mt_miltertest defence.lua ip=$TNET "list=<c-s2@example.com>=reject/0.3/1.5"
+mt_milter_use 1
+mt_stop_redis
+ctl trust $TNET 60
+mt_check "Redis stopped: trust says it holds on this host only" \
+	has "(60 s) on this host only: Redis did not answer"
+mt_milter_use 2
+mt_stop_milter
+mt_milter_use 1
 mt_stop_milter
 mt_finish
