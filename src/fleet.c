@@ -260,7 +260,8 @@ script_argv(const struct fleet *f, const struct fleet_req *r, int eval,
 	if (fleet_key(f->prefix, r->kind, r->net, key, FLEET_KEY_MAX) < 0)
 		key[0] = '\0';	/* made sure of in submit() */
 	if (r->kind == FLEET_TRUST)
-		return fleet_cmd_trust(key, r->delta, argv, nums[0], 32);
+		return fleet_cmd_trust(key, r->delta, argv, nums[0],
+		    sizeof(nums[0]));
 	snprintf(nums[0], sizeof(nums[0]), "%.17g", f->half_life[r->kind]);
 	snprintf(nums[1], sizeof(nums[1]), "%.17g", r->delta);
 	snprintf(nums[2], sizeof(nums[2]), "%.17g", r->floor);

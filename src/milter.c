@@ -235,7 +235,9 @@ session(SMFICTX *ctx, struct runtime *rt, struct conn_ctx *cc,
 	s->traps = rt->traps.ops ? &rt->traps : NULL;
 	if (cc->cl == NULL)	/* no connect callback: a network unknown */
 		cc->cl = clients_connect(milter_clients, &rt->cfg, "");
-	if (clients_is_trusted(milter_clients, cc->cl))
+	/* Exempt already: no wait for Redis's word on a trust. */
+	if (!s->authenticated && !s->trusted &&
+	    clients_is_trusted(milter_clients, cc->cl))
 		s->trusted = 1;	/* for a while, by the control socket */
 	view(&rt->cfg, cc, s);
 }
