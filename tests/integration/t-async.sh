@@ -65,7 +65,7 @@ mt_say "one search waiting: $one bytes unread by slapd"
 for ((i = 2; i <= N; i++)); do
 	session "$i"
 done
-mt_wait_for 5 recvq_is $((N * one))
+mt_wait_for 15 recvq_is $((N * one))
 all=$(recvq)
 mt_say "$N lookups waiting: $all bytes unread by slapd (one search: $one)"
 mt_check "all $N searches are in flight on the one connection at once ($all = $N x $one bytes)" \
