@@ -4,42 +4,42 @@
  * SUMMARY
  *	LDAP directory backend with a bounded connection pool
  * DESCRIPTION
- *	Ownership rule: the pool owns every LDAP handle. A worker thread
- *	borrows one slot for the length of one lookup, and only that thread
- *	touches the slot's handle until it gives it back; the pool mutex
- *	guards only the busy flags, never a network call. A thread that
- *	finds no free slot waits on a condition variable, but never past
- *	the lookup's deadline.
+ *	The pool has -P slots, each a mux (ldap_mux.c): at most one
+ *	connection and any number of searches in flight on it, read by the
+ *	slot's own thread. A lookup takes the open connection with the
+ *	fewest searches in flight; it opens one more (in a free slot) only
+ *	when every open one is already busy, so there are never more
+ *	connections than slots, however many lookups run. The pool mutex
+ *	guards only the slots' states, counts and the server state, never
+ *	a network call; a lookup that finds every slot still connecting
+ *	waits on a condition variable, but never past its deadline.
  *
  *	Each lookup has one deadline (the --ldap-timeout from its start)
  *	that bounds the wait for a slot, connect, StartTLS, bind and search
- *	together. A connection that fails or times out is dropped, never
- *	reused; a pooled connection that the server closed (a restart) is
- *	reopened once, as Postfix's dict_ldap does.
+ *	together. A connection that fails or on which a search times out is
+ *	dropped, never reused (the search's message id is abandoned first);
+ *	a pooled connection that the server closed (a restart) is reopened
+ *	once, as Postfix's dict_ldap does.
  *
  *	Failover: servers are tried in the order given, each with its share
  *	of the time left. A server that fails (connect, bind, or a search
  *	that times out or finds it gone) is skipped for 1, 2, 4 ... 60 s;
  *	when every server is being skipped, the one due first is tried. A
- *	new connection binds at once (anonymously if nothing else), so a
- *	dead server shows before the search. Searches ask for no
- *	attributes and at most one entry, and never dereference aliases.
- *
- *	Connections are opened asynchronously (LDAP_OPT_CONNECT_ASYNC), so
- *	that the ldaps:// handshake waits where the deadline bounds it.
+ *	failure counts once per connection, not once per search that was in
+ *	flight on it. Connections are opened in directory_ldap_conn.c.
+ *	Searches ask for no attributes and at most one entry.
  *
  *	Outcomes: entries found, or a size limit hit after one entry, is
  *	"found"; a search that succeeds with no entry is "not found";
  *	everything else, including a missing search base, is an error.
  *	Continuation references and referrals are followed (in
- *	directory_ldap_ref.c): "not found" only if every server referred
- *	to says so.
+ *	directory_ldap_ref.c, synchronously, on connections of their own):
+ *	"not found" only if every server referred to says so.
  */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,18 +48,28 @@
 #include <ldap.h>
 
 #include "directory_ldap.h"
+#include "directory_ldap_conn.h"
 #include "directory_ldap_ref.h"
-#include "ldap_hint.h"
 #include "ldap_escape.h"
+#include "ldap_mux.h"
 #include "log.h"
 #include "util.h"
 
 #define BACKOFF_MAX 60.0	/* seconds between tries of a dead server */
 
+enum slot_state {
+	SLOT_EMPTY,		/* no connection: free to open one */
+	SLOT_CONNECTING,	/* a lookup is opening one */
+	SLOT_UP			/* connected: searches go through mux */
+};
+
 struct ldap_slot {
-	LDAP	*ld;
-	int	busy;
-	int	server;		/* index of the server ld talks to */
+	struct ldap_dir	*dir;
+	struct ldap_mux	*mux;
+	enum slot_state	state;		/* guarded by ldap_dir.mu, as below */
+	unsigned long	gen;		/* the mux's generation when up */
+	int		inflight;	/* lookups on it now */
+	int		server;		/* index of the server it talks to */
 };
 
 struct ldap_server {
@@ -69,8 +79,8 @@ struct ldap_server {
 };
 
 struct ldap_dir {
-	pthread_mutex_t	mu;		/* guards busy, down, server state */
-	pthread_cond_t	cv;		/* a slot was given back */
+	pthread_mutex_t	mu;		/* guards slot states, down, servers */
+	pthread_cond_t	cv;		/* a slot came up or became free */
 	struct ldap_slot *slots;
 	int		nslots;
 	int		down;		/* last lookup failed: log recovery */
@@ -79,90 +89,106 @@ struct ldap_dir {
 	char		*base;
 	int		scope;
 	char		*filter;
-	char		*bind_dn;
-	char		*password;
-	int		sasl_external;
-	int		starttls;
-	char		*tls_cacert;
-	char		*tls_cacertdir;
+	struct ldap_conn_cfg conn;
 	double		timeout;
 };
 
-/* to_timeval - seconds to a struct timeval, at least 1 ms */
-static struct timeval
-to_timeval(double s)
-{
-	struct timeval tv;
-
-	if (s < 0.001)
-		s = 0.001;
-	tv.tv_sec = (time_t)s;
-	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
-	return tv;
-}
-
-/* slot_acquire - borrow a slot before the deadline; NULL on timeout */
+/*
+ * slot_take - a slot before the deadline (pool mutex not held): the open
+ * connection with the fewest lookups on it, or, if allow_new and every
+ * open one is busy, a free slot to connect (*fresh set, *had_up whether
+ * an open one was there); NULL on timeout
+ */
 static struct ldap_slot *
-slot_acquire(struct ldap_dir *ld, double deadline)
+slot_take(struct ldap_dir *ld, double deadline, int allow_new, int *fresh,
+    int *had_up)
 {
-	struct ldap_slot *found = NULL;
+	struct ldap_slot *best, *empty, *found = NULL;
 	struct timespec ts;
-	int i, rc = 0;
+	int i, rc = 0, connecting;
 
 	util_abstime(deadline, &ts);
 	pthread_mutex_lock(&ld->mu);
 	for (;;) {
-		/* Prefer an open connection, then any free slot. */
-		for (i = 0; i < ld->nslots; i++)
-			if (!ld->slots[i].busy && ld->slots[i].ld) {
-				found = &ld->slots[i];
-				break;
-			}
-		for (i = 0; found == NULL && i < ld->nslots; i++)
-			if (!ld->slots[i].busy)
-				found = &ld->slots[i];
-		if (found || rc == ETIMEDOUT)
+		best = empty = NULL;
+		connecting = 0;
+		for (i = 0; i < ld->nslots; i++) {
+			struct ldap_slot *s = &ld->slots[i];
+
+			if (s->state == SLOT_UP && (best == NULL ||
+			    s->inflight < best->inflight))
+				best = s;
+			else if (s->state == SLOT_EMPTY && empty == NULL)
+				empty = s;
+			else if (s->state == SLOT_CONNECTING)
+				connecting++;
+		}
+		*had_up = best != NULL;
+		if (allow_new && empty && (best == NULL || best->inflight > 0)) {
+			empty->state = SLOT_CONNECTING;
+			found = empty;
+			*fresh = 1;
+			break;
+		}
+		if (best) {
+			best->inflight++;
+			found = best;
+			*fresh = 0;
+			break;
+		}
+		if (rc == ETIMEDOUT || (!allow_new && connecting == 0))
 			break;
 		rc = pthread_cond_timedwait(&ld->cv, &ld->mu, &ts);
 	}
-	if (found)
-		found->busy = 1;
 	pthread_mutex_unlock(&ld->mu);
 	return found;
 }
 
-/* slot_release - give a slot back and wake one waiter */
+/* slot_put - a lookup is done with the slot */
 static void
-slot_release(struct ldap_dir *ld, struct ldap_slot *slot)
+slot_put(struct ldap_dir *ld, struct ldap_slot *slot)
 {
 	pthread_mutex_lock(&ld->mu);
-	slot->busy = 0;
-	pthread_cond_signal(&ld->cv);
+	slot->inflight--;
 	pthread_mutex_unlock(&ld->mu);
 }
 
-/* slot_drop - close the slot's connection; the slot stays borrowed */
-static void
-slot_drop(struct ldap_slot *slot)
+/* slot_settle - a connect ended: up with l (0), or free again (-1) */
+static int
+slot_settle(struct ldap_dir *ld, struct ldap_slot *slot, LDAP *l, int server)
 {
-	if (slot->ld) {
-		ldap_unbind_ext(slot->ld, NULL, NULL);
-		slot->ld = NULL;
+	unsigned long gen = 0;
+
+	pthread_mutex_lock(&ld->mu);
+	/* Attached under the pool mutex, so the down callback comes after. */
+	if (l)
+		gen = ldap_mux_attach(slot->mux, l);
+	if (gen) {
+		slot->state = SLOT_UP;
+		slot->gen = gen;
+		slot->server = server;
+		slot->inflight++;
+	} else {
+		slot->state = SLOT_EMPTY;
 	}
+	pthread_cond_broadcast(&ld->cv);
+	pthread_mutex_unlock(&ld->mu);
+	return gen ? 0 : -1;
 }
 
-/* set_error - describe rc (and the server's diagnostic) into q->error */
+/* slot_down - the mux closed connection gen (its reader thread calls) */
 static void
-set_error(LDAP *ld, struct dir_query *q, const char *what, int rc)
+slot_down(void *arg, unsigned long gen)
 {
-	char *diag = NULL;
+	struct ldap_slot *slot = arg;
+	struct ldap_dir *ld = slot->dir;
 
-	if (ld)
-		ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	snprintf(q->error, sizeof(q->error), "%s: %s%s%s", what,
-	    ldap_err2string(rc), diag && *diag ? ": " : "", diag ? diag : "");
-	if (diag)
-		ldap_memfree(diag);
+	pthread_mutex_lock(&ld->mu);
+	if (slot->state == SLOT_UP && slot->gen == gen) {
+		slot->state = SLOT_EMPTY;
+		pthread_cond_broadcast(&ld->cv);
+	}
+	pthread_mutex_unlock(&ld->mu);
 }
 
 /* server_failed - note a failure of server i: back off exponentially */
@@ -212,163 +238,6 @@ server_order(struct ldap_dir *ld, int *order)
 	return n;
 }
 
-/* handle_new - a handle for uri with every option set; NULL on error */
-static LDAP *
-handle_new(struct ldap_dir *ld, const char *uri, double budget,
-    struct dir_query *q)
-{
-	int rc, version = LDAP_VERSION3, deref = LDAP_DEREF_NEVER, zero = 0;
-	struct timeval tv = to_timeval(budget);
-	LDAP *l = NULL;
-
-	rc = ldap_initialize(&l, uri);
-	if (rc != LDAP_SUCCESS) {
-		set_error(NULL, q, "ldap_initialize", rc);
-		return NULL;
-	}
-	ldap_set_option(l, LDAP_OPT_PROTOCOL_VERSION, &version);
-	ldap_set_option(l, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-	ldap_set_option(l, LDAP_OPT_RESTART, LDAP_OPT_ON);
-	ldap_set_option(l, LDAP_OPT_DEREF, &deref);
-	/*
-	 * Connect without blocking: with a network timeout alone, libldap
-	 * (2.5, GnuTLS) retries the ldaps:// handshake in a busy loop for
-	 * as long as a server that accepted the TCP connection stays silent.
-	 * Asynchronously, the handshake waits in ldap_result(), which the
-	 * API timeout bounds.
-	 */
-	ldap_set_option(l, LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON);
-	ldap_set_option(l, LDAP_OPT_NETWORK_TIMEOUT, &tv);
-	ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
-	if (ld->tls_cacert || ld->tls_cacertdir) {
-		if (ld->tls_cacert)
-			ldap_set_option(l, LDAP_OPT_X_TLS_CACERTFILE,
-			    ld->tls_cacert);
-		if (ld->tls_cacertdir)
-			ldap_set_option(l, LDAP_OPT_X_TLS_CACERTDIR,
-			    ld->tls_cacertdir);
-		ldap_set_option(l, LDAP_OPT_X_TLS_NEWCTX, &zero);
-	}
-	return l;
-}
-
-/*
- * connect_failed - describe a failed connect (step "what" of uri): a
- * timeout names the time, a quick TLS failure gets the TCP probe's hint
- */
-static void
-connect_failed(LDAP *l, const char *uri, const char *what, int rc,
-    double budget, double deadline, int tls, struct dir_query *q)
-{
-	char label[300];
-
-	snprintf(label, sizeof(label), "%s: %s", uri ? uri : "(ldap.conf URI)",
-	    what);
-	/* libldap reports a handshake cut short by the timeout as "down". */
-	if (rc == LDAP_TIMEOUT || util_now() >= deadline - 0.01) {
-		snprintf(q->error, sizeof(q->error), "%s: timed out: no answer"
-		    " within %.3gs%s%s (is the server hung or overloaded?)",
-		    label, budget, rc == LDAP_TIMEOUT ? "" : "; libldap says: ",
-		    rc == LDAP_TIMEOUT ? "" : ldap_err2string(rc));
-		return;
-	}
-	set_error(l, q, label, rc);
-	if (tls)
-		ldap_hint_tls(uri, rc, deadline, q->error, sizeof(q->error));
-}
-
-/* start_tls - -Z/-ZZ: 0 go on (with TLS, or without it for -Z), -1 fail */
-static int
-start_tls(struct ldap_dir *ld, LDAP *l, const char *uri, double budget,
-    double deadline, struct dir_query *q)
-{
-	int rc;
-
-	rc = ldap_start_tls_s(l, NULL, NULL);
-	if (rc == LDAP_SUCCESS)
-		return 0;
-	if (ld->starttls > 1 || rc == LDAP_SERVER_DOWN ||
-	    rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR) {
-		connect_failed(l, uri, "StartTLS", rc, budget, deadline,
-		    rc == LDAP_CONNECT_ERROR, q);
-		return -1;
-	}
-	log_warnx("ldap: %s: StartTLS failed, going on without it (give -ZZ"
-	    " to require it): %s", uri ? uri : "(ldap.conf URI)",
-	    ldap_err2string(rc));
-	return 0;
-}
-
-/* bind_now - bind as configured (anonymously if nothing is); LDAP code */
-static int
-bind_now(struct ldap_dir *ld, LDAP *l, const char **what)
-{
-	struct berval cred = { 0, NULL };
-
-	if (ld->sasl_external) {
-		/*
-		 * An empty (not absent) initial response: "no authorization
-		 * identity", so the bind completes in one round trip.
-		 */
-		*what = "SASL EXTERNAL bind";
-		cred.bv_val = (char *)"";
-		return ldap_sasl_bind_s(l, NULL, "EXTERNAL", &cred, NULL, NULL,
-		    NULL);
-	}
-	if (ld->bind_dn) {
-		*what = "bind";
-		cred.bv_val = ld->password;
-		cred.bv_len = strlen(ld->password);
-		return ldap_sasl_bind_s(l, ld->bind_dn, LDAP_SASL_SIMPLE, &cred,
-		    NULL, NULL, NULL);
-	}
-	*what = "anonymous bind";
-	return ldap_sasl_bind_s(l, "", LDAP_SASL_SIMPLE, &cred, NULL, NULL,
-	    NULL);
-}
-
-/*
- * connect_one - open, StartTLS and bind one connection within budget:
- * the TCP connect, the TLS handshake, StartTLS and the bind all end by
- * the same deadline
- */
-static LDAP *
-connect_one(struct ldap_dir *ld, const char *uri, double budget,
-    struct dir_query *q)
-{
-	double deadline = util_now() + budget;
-	struct timeval tv;
-	const char *what;
-	char label[300];
-	LDAP *l;
-	int rc;
-
-	if ((l = handle_new(ld, uri, budget, q)) == NULL)
-		return NULL;
-	if (ld->starttls && start_tls(ld, l, uri, budget, deadline, q) < 0) {
-		ldap_unbind_ext(l, NULL, NULL);
-		return NULL;
-	}
-
-	/*
-	 * Bind now, even anonymously, so that a dead server shows here and
-	 * the next server can be tried within the same lookup.
-	 */
-	tv = to_timeval(deadline - util_now());
-	ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
-	ldap_set_option(l, LDAP_OPT_NETWORK_TIMEOUT, &tv);
-	rc = bind_now(ld, l, &what);
-	if (rc != LDAP_SUCCESS) {
-		snprintf(label, sizeof(label), "%s%s%s", what,
-		    ld->bind_dn ? " as " : "", ld->bind_dn ? ld->bind_dn : "");
-		connect_failed(l, uri, label, rc, budget, deadline,
-		    uri && strncasecmp(uri, "ldaps:", 6) == 0, q);
-		ldap_unbind_ext(l, NULL, NULL);
-		return NULL;
-	}
-	return l;
-}
-
 /* slot_connect - connect the slot to the first server that answers */
 static int
 slot_connect(struct ldap_dir *ld, struct ldap_slot *slot, double deadline,
@@ -385,48 +254,79 @@ slot_connect(struct ldap_dir *ld, struct ldap_slot *slot, double deadline,
 			if (q->error[0] == '\0')
 				snprintf(q->error, sizeof(q->error),
 				    "timed out connecting");
-			return -1;
+			break;
 		}
 		/* Share what is left among the servers still to try. */
-		l = connect_one(ld, ld->servers[order[k]].uri, left / (n - k), q);
+		l = ldap_conn_open(&ld->conn, ld->servers[order[k]].uri,
+		    left / (n - k), q);
 		if (l != NULL) {
 			log_debug("ldap: connected to %s",
 			    ld->servers[order[k]].uri ? ld->servers[order[k]].uri :
 			    "(ldap.conf URI)");
 			server_ok(ld, order[k]);
-			slot->ld = l;
-			slot->server = order[k];
 			q->error[0] = '\0';
-			return 0;
+			if (slot_settle(ld, slot, l, order[k]) == 0)
+				return 0;
+			snprintf(q->error, sizeof(q->error), "cannot start the"
+			    " LDAP reader thread");
+			return -1;
 		}
 		server_failed(ld, order[k]);
 	}
+	(void)slot_settle(ld, slot, NULL, 0);
 	return -1;
 }
 
-/* ref_connect - connect_one() for a server a reference names */
+/*
+ * slot_get - a slot with a connection up for one lookup, *fresh when
+ * this lookup opened it, *server the server it talks to; NULL with
+ * q->error set
+ */
+static struct ldap_slot *
+slot_get(struct ldap_dir *ld, double deadline, int *fresh, int *server,
+    struct dir_query *q)
+{
+	struct ldap_slot *slot;
+	int allow_new = 1, had_up;
+
+	for (;;) {
+		slot = slot_take(ld, deadline, allow_new, fresh, &had_up);
+		if (slot == NULL) {
+			if (q->error[0] == '\0')
+				snprintf(q->error, sizeof(q->error), "no LDAP"
+				    " connection free within %gs (all %d busy"
+				    " connecting)", ld->timeout, ld->nslots);
+			return NULL;
+		}
+		if (!*fresh || slot_connect(ld, slot, deadline, q) == 0)
+			break;
+		/* One more connection failed: the open ones still serve. */
+		if (!had_up)
+			return NULL;
+		allow_new = 0;
+	}
+	pthread_mutex_lock(&ld->mu);
+	*server = slot->server;
+	pthread_mutex_unlock(&ld->mu);
+	return slot;
+}
+
+/* ref_connect - ldap_conn_open() for a server a reference names */
 static LDAP *
 ref_connect(void *arg, const char *uri, double budget, struct dir_query *q)
 {
-	return connect_one(arg, uri, budget, q);
+	struct ldap_dir *ld = arg;
+
+	return ldap_conn_open(&ld->conn, uri, budget, q);
 }
 
-/*
- * slot_search - one search, continuation references followed; DIR_*
- * result, and the LDAP code of the search on the slot's own connection
- * in *rcp
- */
-static enum dir_result
-slot_search(struct ldap_dir *ld, struct ldap_slot *slot, const char *filter,
-    double deadline, struct dir_query *q, int *rcp)
+/* conn_failure - does rc say the server (not the search) failed? */
+static int
+conn_failure(int rc)
 {
-	struct ldap_ref_ctx c;
-
-	c.connect_fn = ref_connect;
-	c.arg = ld;
-	c.filter = filter;
-	c.scope = ld->scope;
-	return ldap_ref_search(&c, slot->ld, ld->base, deadline, q, rcp);
+	return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ||
+	    rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||
+	    rc == LDAP_BUSY;
 }
 
 /* note_state - log when the directory goes away or comes back, once */
@@ -479,42 +379,40 @@ ldap_lookup(void *impl, const struct addr *alts, size_t nalts,
 	struct ldap_dir *ld = impl;
 	double deadline = util_now() + ld->timeout;
 	enum dir_result r = DIR_ERROR;
+	struct ldap_ref_ctx c = { ref_connect, ld, NULL, ld->scope };
+	struct ldap_answer a;
 	struct ldap_slot *slot;
+	unsigned long gen;
 	char *filter;
-	int attempt, rc, fresh;
+	int attempt, rc, fresh, blame, server;
 
 	if ((filter = build_filter(ld->filter, alts, nalts)) == NULL) {
 		snprintf(q->error, sizeof(q->error), "out of memory");
 		return DIR_ERROR;
 	}
 	util_strlcpy(q->filter, filter, sizeof(q->filter));
-
-	if ((slot = slot_acquire(ld, deadline)) == NULL) {
-		snprintf(q->error, sizeof(q->error), "no LDAP connection free"
-		    " within %gs (all %d busy)", ld->timeout, ld->nslots);
-		free(filter);
-		note_state(ld, DIR_ERROR, q);
-		return DIR_ERROR;
-	}
+	c.filter = filter;
 	for (attempt = 0; attempt < 2; attempt++) {
-		fresh = slot->ld == NULL;
-		if (fresh && slot_connect(ld, slot, deadline, q) < 0)
+		if ((slot = slot_get(ld, deadline, &fresh, &server, q)) == NULL)
 			break;
-		r = slot_search(ld, slot, filter, deadline, q, &rc);
+		memset(&a, 0, sizeof(a));
+		blame = ldap_mux_search(slot->mux, ld->base, ld->scope, filter,
+		    deadline, &a, &gen);
+		slot_put(ld, slot);
+		r = ldap_ref_finish(&c, &a, ld->base, deadline, q, &rc);
+		ldap_answer_free(&a);
 		/* No such base, or a server referred to failed: keep it. */
 		if (r != DIR_ERROR || rc == LDAP_NO_SUCH_OBJECT ||
 		    rc == LDAP_SUCCESS)
 			break;
-		if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ||
-		    rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||
-		    rc == LDAP_BUSY)
-			server_failed(ld, slot->server);
-		slot_drop(slot);	/* never reuse a failed connection */
+		if (blame && conn_failure(rc))
+			server_failed(ld, server);
+		ldap_mux_drop(slot->mux, gen);	/* never reuse a failed one */
 		/* A pooled connection the server closed: reopen once. */
 		if (fresh || rc != LDAP_SERVER_DOWN || util_now() >= deadline)
 			break;
+		q->error[0] = '\0';
 	}
-	slot_release(ld, slot);
 	free(filter);
 	note_state(ld, r, q);
 	return r;
@@ -528,19 +426,20 @@ ldap_close(void *impl)
 	int i;
 
 	for (i = 0; i < ld->nslots; i++)
-		slot_drop(&ld->slots[i]);
+		if (ld->slots[i].mux)
+			ldap_mux_free(ld->slots[i].mux);
 	free(ld->slots);
 	for (i = 0; i < ld->nservers; i++)
 		free(ld->servers[i].uri);
 	free(ld->servers);
-	free(ld->tls_cacert);
-	free(ld->tls_cacertdir);
+	free(ld->conn.tls_cacert);
+	free(ld->conn.tls_cacertdir);
 	free(ld->base);
 	free(ld->filter);
-	free(ld->bind_dn);
-	if (ld->password) {
-		explicit_bzero(ld->password, strlen(ld->password));
-		free(ld->password);
+	free(ld->conn.bind_dn);
+	if (ld->conn.password) {
+		explicit_bzero(ld->conn.password, strlen(ld->conn.password));
+		free(ld->conn.password);
 	}
 	pthread_cond_destroy(&ld->cv);
 	pthread_mutex_destroy(&ld->mu);
@@ -604,16 +503,16 @@ ldap_dir_new(const struct config *cfg, const char *defbase)
 	    sizeof(*ld->slots))) != NULL)
 		ld->nslots = (int)cfg->pool_size;
 	ok = ld->slots != NULL && add_servers(ld, cfg->uris) == 0;
-	ld->sasl_external = cfg->sasl_mech != NULL;
-	ld->tls_cacert = copy(cfg->tls_cacert, &ok);
-	ld->tls_cacertdir = copy(cfg->tls_cacertdir, &ok);
+	ld->conn.sasl_external = cfg->sasl_mech != NULL;
+	ld->conn.tls_cacert = copy(cfg->tls_cacert, &ok);
+	ld->conn.tls_cacertdir = copy(cfg->tls_cacertdir, &ok);
 	ld->base = copy(cfg->base ? cfg->base : defbase, &ok);
 	ld->scope = cfg->scope == SCOPE_BASE ? LDAP_SCOPE_BASE :
 	    cfg->scope == SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
 	ld->filter = copy(cfg->filter, &ok);
-	ld->bind_dn = copy(cfg->bind_dn, &ok);
-	ld->password = copy(cfg->password, &ok);
-	ld->starttls = cfg->starttls;
+	ld->conn.bind_dn = copy(cfg->bind_dn, &ok);
+	ld->conn.password = copy(cfg->password, &ok);
+	ld->conn.starttls = cfg->starttls;
 	ld->timeout = cfg->ldap_timeout;
 	if (!ok) {
 		ldap_close(ld);
@@ -621,6 +520,9 @@ ldap_dir_new(const struct config *cfg, const char *defbase)
 	}
 	return ld;
 }
+
+static int pool_init(struct ldap_dir *ld, struct directory *d,
+    const struct config *cfg, char *err, size_t errlen);
 
 /* directory_ldap_open - set up d from cfg; 0 ok, -1 with err filled */
 int
@@ -662,6 +564,29 @@ directory_ldap_open(struct directory *d, const struct config *cfg, char *err,
 		ldap_memfree(defbase);
 	if (ld == NULL) {
 		snprintf(err, errlen, "LDAP: out of memory");
+		return -1;
+	}
+	return pool_init(ld, d, cfg, err, errlen);
+}
+
+/* pool_init - a mux for every slot, then d is ready; 0, or -1 with err */
+static int
+pool_init(struct ldap_dir *ld, struct directory *d, const struct config *cfg,
+    char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < ld->nslots; i++) {
+		ld->slots[i].dir = ld;
+		ld->slots[i].mux = ldap_mux_new(slot_down, &ld->slots[i]);
+	}
+	for (i = 0; i < ld->nslots && ld->slots[i].mux; i++)
+		continue;
+	if (ld->slots == NULL || i < ld->nslots || ld->base == NULL ||
+	    ld->filter == NULL || ld->servers == NULL ||
+	    (cfg->password && ld->conn.password == NULL)) {
+		ldap_close(ld);
+		snprintf(err, errlen, "out of memory for the LDAP pool");
 		return -1;
 	}
 	d->ops = &ldap_ops;

@@ -42,17 +42,6 @@
 #define REF_MAX		16	/* references followed per lookup */
 #define REF_DEPTH	2	/* references of referred servers: once more */
 
-struct refs {
-	char	**urls;
-	size_t	n, cap;
-};
-
-struct answer {
-	int		rc;		/* the search's LDAP result code */
-	int		entries;
-	struct refs	refs;
-};
-
 struct walk {
 	const struct ldap_ref_ctx *c;
 	double		deadline;
@@ -63,7 +52,7 @@ struct walk {
 
 /* refs_add - copy a NULL-terminated list of URLs in; -1 out of memory */
 static int
-refs_add(struct refs *r, char **list)
+refs_add(struct ldap_refs *r, char **list)
 {
 	char **grown;
 
@@ -84,7 +73,7 @@ refs_add(struct refs *r, char **list)
 
 /* refs_free - free the copies */
 static void
-refs_free(struct refs *r)
+refs_free(struct ldap_refs *r)
 {
 	size_t i;
 
@@ -107,11 +96,11 @@ seconds_tv(double s)
 	return tv;
 }
 
-/* take_message - account for one search message; 1 when it was the last */
-static int
-take_message(LDAP *l, LDAPMessage *msg, struct answer *a)
+/* ldap_answer_take - account for one search message; 1 when the last */
+int
+ldap_answer_take(LDAP *l, LDAPMessage *msg, struct ldap_answer *a)
 {
-	char **urls = NULL;
+	char **urls = NULL, *diag = NULL;
 	int err = LDAP_OTHER, last = 0;
 
 	switch (ldap_msgtype(msg)) {
@@ -124,25 +113,36 @@ take_message(LDAP *l, LDAPMessage *msg, struct answer *a)
 			a->rc = LDAP_NO_MEMORY;
 		break;
 	case LDAP_RES_SEARCH_RESULT:
-		if (ldap_parse_result(l, msg, &err, NULL, NULL, &urls, NULL,
+		if (ldap_parse_result(l, msg, &err, NULL, &diag, &urls, NULL,
 		    0) != LDAP_SUCCESS)
 			err = LDAP_OTHER;
 		if (err == LDAP_REFERRAL && refs_add(&a->refs, urls) < 0)
 			err = LDAP_NO_MEMORY;
 		if (a->rc != LDAP_NO_MEMORY)
 			a->rc = err;
+		if (diag)
+			util_strlcpy(a->diag, diag, sizeof(a->diag));
 		last = 1;
 		break;
 	}
 	if (urls)
 		ldap_memvfree((void **)urls);
+	if (diag)
+		ldap_memfree(diag);
 	return last;
+}
+
+/* ldap_answer_free - free what the answer holds */
+void
+ldap_answer_free(struct ldap_answer *a)
+{
+	refs_free(&a->refs);
 }
 
 /* search_once - one search on l, every message read before the deadline */
 static void
 search_once(LDAP *l, const char *base, int scope, const char *filter,
-    double deadline, struct answer *a)
+    double deadline, struct ldap_answer *a)
 {
 	static char *attrs[] = { LDAP_NO_ATTRS, NULL };
 	struct timeval tv = seconds_tv(deadline - util_now());
@@ -164,7 +164,7 @@ search_once(LDAP *l, const char *base, int scope, const char *filter,
 			if (a->rc == LDAP_SUCCESS)
 				a->rc = LDAP_OTHER;
 		} else {
-			done = take_message(l, msg, a);
+			done = ldap_answer_take(l, msg, a);
 		}
 		if (msg)
 			ldap_msgfree(msg);
@@ -173,16 +173,10 @@ search_once(LDAP *l, const char *base, int scope, const char *filter,
 
 /* describe - what rc means (with the server's diagnostic) into buf */
 static void
-describe(LDAP *l, char *buf, size_t len, const char *what, int rc)
+describe(const struct ldap_answer *a, char *buf, size_t len, const char *what)
 {
-	char *diag = NULL;
-
-	if (l)
-		ldap_get_option(l, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	snprintf(buf, len, "%s: %s%s%s", what, ldap_err2string(rc),
-	    diag && *diag ? ": " : "", diag ? diag : "");
-	if (diag)
-		ldap_memfree(diag);
+	snprintf(buf, len, "%s: %s%s%s", what, ldap_err2string(a->rc),
+	    a->diag[0] ? ": " : "", a->diag);
 }
 
 /*
@@ -223,7 +217,7 @@ ref_target(const char *url, const char *base, char **uri, char **dn,
 	return 0;
 }
 
-static enum dir_result follow_all(struct walk *w, const struct refs *refs,
+static enum dir_result follow_all(struct walk *w, const struct ldap_refs *refs,
     const char *base, int scope, int depth);
 
 /* ref_failed - a referred server could not be asked: remember why */
@@ -248,7 +242,7 @@ static enum dir_result
 follow_one(struct walk *w, const char *url, const char *base, int scope,
     double budget, int depth)
 {
-	struct answer a = { 0 };
+	struct ldap_answer a = { 0 };
 	struct dir_query sub = { 0 };
 	enum dir_result r = DIR_NOTFOUND;
 	const char *why;
@@ -272,13 +266,13 @@ follow_one(struct walk *w, const char *url, const char *base, int scope,
 		else if (a.rc == LDAP_SUCCESS)
 			r = DIR_NOTFOUND;
 		else {
-			describe(l, sub.error, sizeof(sub.error), "search", a.rc);
+			describe(&a, sub.error, sizeof(sub.error), "search");
 			ref_failed(w, url, sub.error);
 			r = DIR_ERROR;
 		}
 		ldap_unbind_ext(l, NULL, NULL);
 	}
-	refs_free(&a.refs);
+	ldap_answer_free(&a);
 	ldap_memfree(uri);
 	free(dn);
 	return r;
@@ -286,7 +280,7 @@ follow_one(struct walk *w, const char *url, const char *base, int scope,
 
 /* follow_all - ask each server referred to; FOUND at the first with it */
 static enum dir_result
-follow_all(struct walk *w, const struct refs *refs, const char *base,
+follow_all(struct walk *w, const struct ldap_refs *refs, const char *base,
     int scope, int depth)
 {
 	enum dir_result r, out = DIR_NOTFOUND;
@@ -313,40 +307,37 @@ follow_all(struct walk *w, const struct refs *refs, const char *base,
 	return out;
 }
 
-/* ldap_ref_search - search on l and follow what it refers to */
+/* ldap_ref_finish - judge the first search's answer, follow its references */
 enum dir_result
-ldap_ref_search(const struct ldap_ref_ctx *c, LDAP *l, const char *base,
-    double deadline, struct dir_query *q, int *rcp)
+ldap_ref_finish(const struct ldap_ref_ctx *c, const struct ldap_answer *a,
+    const char *base, double deadline, struct dir_query *q, int *rcp)
 {
-	struct answer a = { 0 };
 	struct walk w;
 	enum dir_result r;
 
-	search_once(l, base, c->scope, c->filter, deadline, &a);
-	*rcp = a.rc;
-	if (a.entries > 0 || a.rc == LDAP_SIZELIMIT_EXCEEDED) {
+	*rcp = a->rc;
+	if (a->entries > 0 || a->rc == LDAP_SIZELIMIT_EXCEEDED) {
 		r = DIR_FOUND;
-	} else if ((a.rc == LDAP_SUCCESS || a.rc == LDAP_REFERRAL) &&
-	    a.refs.n > 0) {
+	} else if ((a->rc == LDAP_SUCCESS || a->rc == LDAP_REFERRAL) &&
+	    a->refs.n > 0) {
 		memset(&w, 0, sizeof(w));
 		w.c = c;
 		w.deadline = deadline;
 		w.left = REF_MAX;
 		/* A referral moves the whole search; a reference, a part. */
-		r = follow_all(&w, &a.refs, base, a.rc == LDAP_SUCCESS &&
+		r = follow_all(&w, &a->refs, base, a->rc == LDAP_SUCCESS &&
 		    c->scope == LDAP_SCOPE_ONELEVEL ? LDAP_SCOPE_BASE :
 		    c->scope, 1);
 		if (r == DIR_ERROR)
 			util_strlcpy(q->error, w.error, sizeof(q->error));
 		*rcp = LDAP_SUCCESS;	/* the connection itself is fine */
-	} else if (a.rc == LDAP_SUCCESS) {
+	} else if (a->rc == LDAP_SUCCESS) {
 		r = DIR_NOTFOUND;
 	} else {
-		describe(l, q->error, sizeof(q->error), a.rc ==
+		describe(a, q->error, sizeof(q->error), a->rc ==
 		    LDAP_NO_SUCH_OBJECT ? "search base does not exist" :
-		    "search", a.rc);
+		    "search");
 		r = DIR_ERROR;
 	}
-	refs_free(&a.refs);
 	return r;
 }

@@ -6,7 +6,9 @@
 #            (BENCH_REPEAT), after a warm-up that is not measured;
 #   cold     every address once, from a fresh daemon: each decision is
 #            an LDAP search (all BENCH_USERS users, then the run ends);
-#   nocache  --no-cache, addresses from the small set: a search each time.
+#   nocache  --no-cache, addresses from the small set: a search each time;
+#   rawldap  (not by default) no daemon: tests/bench/ldapload's searches
+#            straight to slapd, each address once, the ceiling of "cold".
 # Figures: decisions per second, RCPT latency p50/p90/p99/max, and the CPU
 # the daemon and slapd used per decision.  Nothing here asserts a speed.
 #
@@ -125,6 +127,17 @@ for mode in $BENCH_MODES; do
 		done
 		mt_stop_milter
 		;;
+	rawldap)
+		# slapd alone, no daemon: the ceiling of the cold and nocache
+		# rows (ldapload, one connection and one search at a time per
+		# session, each address once)
+		for c in $BENCH_CONC; do
+			mt_say "raw slapd searches, $c concurrent"
+			"$MT_BUILDDIR/tests/bench/ldapload" -H "$MT_LDAP_URI" \
+				-b dc=example,dc=com -c "$c" -n "$BENCH_USERS" |
+				tee -a "$MT_TMP/rawldap.out"
+		done
+		;;
 	*) mt_fatal "unknown mode in BENCH_MODES: $mode" ;;
 	esac
 done
@@ -134,5 +147,6 @@ echo "== scenario 1 results (RCPT latency in ms; CPU in microseconds per decisio
 printf '%-8s %5s %9s %7s %10s %8s %8s %8s %9s %7s %7s %6s\n' mode sess decisions \
 	secs 'dec/s' p50 p90 p99 max 'daemon' slapd errors
 cat "$RESULTS"
+[ -e "$MT_TMP/rawldap.out" ] && sed 's/^/rawldap: /' "$MT_TMP/rawldap.out"
 echo "targets: warm cache >= 20000 decisions/s, p99 < 1 ms (2 CPUs shared" \
 	"by mtload, the daemon and slapd)"
