@@ -31,19 +31,6 @@
 #include "log.h"
 #include "util.h"
 
-/* to_timeval - seconds to a struct timeval, at least 1 ms */
-static struct timeval
-to_timeval(double s)
-{
-	struct timeval tv;
-
-	if (s < 0.001)
-		s = 0.001;
-	tv.tv_sec = (time_t)s;
-	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
-	return tv;
-}
-
 /* set_error - describe rc (and the server's diagnostic) into q->error */
 static void
 set_error(LDAP *ld, struct dir_query *q, const char *what, int rc)
@@ -64,7 +51,7 @@ handle_new(const struct ldap_conn_cfg *cc, const char *uri, double budget,
     struct dir_query *q)
 {
 	int rc, version = LDAP_VERSION3, deref = LDAP_DEREF_NEVER, zero = 0;
-	struct timeval tv = to_timeval(budget);
+	struct timeval tv = util_timeval(budget);
 	LDAP *l = NULL;
 
 	rc = ldap_initialize(&l, uri);
@@ -200,7 +187,7 @@ ldap_conn_open(const struct ldap_conn_cfg *cc, const char *uri, double budget,
 	 * Bind now, even anonymously, so that a dead server shows here and
 	 * the next server can be tried within the same lookup.
 	 */
-	tv = to_timeval(deadline - util_now());
+	tv = util_timeval(deadline - util_now());
 	ldap_set_option(l, LDAP_OPT_TIMEOUT, &tv);
 	ldap_set_option(l, LDAP_OPT_NETWORK_TIMEOUT, &tv);
 	rc = bind_now(cc, l, &what);

@@ -83,19 +83,6 @@ refs_free(struct ldap_refs *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* seconds_tv - seconds to a struct timeval, at least 1 ms */
-static struct timeval
-seconds_tv(double s)
-{
-	struct timeval tv;
-
-	if (s < 0.001)
-		s = 0.001;
-	tv.tv_sec = (time_t)s;
-	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
-	return tv;
-}
-
 /* ldap_answer_take - account for one search message; 1 when the last */
 int
 ldap_answer_take(LDAP *l, LDAPMessage *msg, struct ldap_answer *a)
@@ -145,14 +132,14 @@ search_once(LDAP *l, const char *base, int scope, const char *filter,
     double deadline, struct ldap_answer *a)
 {
 	static char *attrs[] = { LDAP_NO_ATTRS, NULL };
-	struct timeval tv = seconds_tv(deadline - util_now());
+	struct timeval tv = util_timeval(deadline - util_now());
 	LDAPMessage *msg;
 	int msgid, got, done = 0;
 
 	a->rc = ldap_search_ext(l, base, scope, filter, attrs, 1, NULL, NULL,
 	    &tv, 1, &msgid);
 	while (a->rc == LDAP_SUCCESS && !done) {
-		tv = seconds_tv(deadline - util_now());
+		tv = util_timeval(deadline - util_now());
 		msg = NULL;
 		got = deadline > util_now() ? ldap_result(l, msgid, LDAP_MSG_ONE,
 		    &tv, &msg) : 0;

@@ -22,6 +22,19 @@
 
 #include "util.h"
 
+/* util_timeval - seconds as a struct timeval, at least 1 ms */
+struct timeval
+util_timeval(double s)
+{
+	struct timeval tv;
+
+	if (s < 0.001)
+		s = 0.001;
+	tv.tv_sec = (time_t)s;
+	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
+	return tv;
+}
+
 /* util_now - monotonic clock in seconds */
 double
 util_now(void)

@@ -11,6 +11,10 @@
 #define MT_UTIL_H
 
 #include <stddef.h>
+#include <sys/time.h>
+
+/* util_timeval - seconds as a struct timeval, at least 1 ms */
+struct timeval util_timeval(double s);
 
 /* util_now - monotonic clock in seconds */
 double util_now(void);
