@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # variables set here are read by the scripts
 # tests/bench/hvlib.sh - helpers for the harvest simulator's scripts
-# (scenario2.sh, scenario4.sh, scenario5.sh, scenario6.sh,
+# (scenario2.sh, scenario4.sh, scenario5.sh, scenario6.sh, scenario7.sh,
 # tests/integration/t-bench-harvest.sh), on top of
 # tests/integration/lib.sh, which must be sourced first:
 #
