@@ -22,7 +22,7 @@ N=20
 
 mt_start_slapd
 mt_start_milter -H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com -e + \
-	-T 1 -t 40 -P 1 --no-cache
+	-T 1 -t 24 -P 1 --no-cache
 
 # recvq: bytes slapd has not read on its connections from the daemon
 recvq() {
@@ -65,7 +65,7 @@ mt_say "one search waiting: $one bytes unread by slapd"
 for ((i = 2; i <= N; i++)); do
 	session "$i"
 done
-mt_wait_for 30 recvq_is $((N * one))
+mt_wait_for 20 recvq_is $((N * one))
 all=$(recvq)
 mt_say "$N lookups waiting: $all bytes unread by slapd (one search: $one)"
 mt_check "all $N searches are in flight on the one connection at once ($all = $N x $one bytes)" \
