@@ -408,8 +408,13 @@ ldap_lookup(void *impl, const struct addr *alts, size_t nalts,
 		if (blame && conn_failure(rc))
 			server_failed(ld, server);
 		ldap_mux_drop(slot->mux, gen);	/* never reuse a failed one */
-		/* A pooled connection the server closed: reopen once. */
-		if (fresh || rc != LDAP_SERVER_DOWN || util_now() >= deadline)
+		/*
+		 * A connection that went down under the search: once more on
+		 * another, while there is time. A fresh one too: with many
+		 * searches in flight on a connection, its end may come from
+		 * any of them.
+		 */
+		if (rc != LDAP_SERVER_DOWN || util_now() >= deadline)
 			break;
 		q->error[0] = '\0';
 	}
