@@ -101,20 +101,12 @@ if [ "$FAM" = v4 ]; then
 	mt_say "$(uname -sr), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg); milter-tarpit $("$MT_BIN" -V 2>&1 | head -n 1); extra daemon flags: ${MT_EXTRA_ARGS:-none}"
 fi
 
-LIST=$MT_TMP/cands
-"$HV_HARVEST" --make-list "$S6_CANDIDATES" --valid-fraction "$S6_VALID" >"$LIST" ||
-	mt_fatal "harvest --make-list failed"
-mt_start_slapd
-hv_ldif_list "$LIST" >"$MT_TMP/cands.ldif"
-hv_slapd_add "$MT_TMP/cands.ldif"
-hv_ldap_cf "$MT_TMP/ldap-rcpt.cf"
-
 # As in scenario 4: Postfix's smtpd_error_sleep_time default (the harness
 # sets 0), no reverse lookups of 127.x.y.z (this machine's resolver).
 # shellcheck disable=SC2206 # a list of settings
 PF_COMMON=(smtpd_error_sleep_time=1s smtpd_peername_lookup=no ${S6_PF_EXTRA:-})
-# shellcheck disable=SC2054,SC2206 # the commas are part of the DN; a list
-MILTER_ARGS=(-H "$MT_LDAP_URI" -b dc=example,dc=com -d example.com ${MT_EXTRA_ARGS:-})
+# shellcheck disable=SC2206 # a list of flags
+EXTRA_ARGS=(${MT_EXTRA_ARGS:-})
 CLEAN_TO=alice@example.com,bob@example.com,star@example.com
 RUNS=0
 
@@ -130,7 +122,8 @@ start_config() {
 			"relay_recipient_maps=ldap:$MT_TMP/ldap-rcpt.cf" ;;
 	tarpit)
 		# MT_DEFENCE_ARGS empty: the daemon's defaults, defence on
-		MT_DEFENCE_ARGS='' mt_start_milter "${MILTER_ARGS[@]}"
+		MT_DEFENCE_ARGS='' mt_start_milter -H "$MT_LDAP_URI" \
+			-b dc=example,dc=com -d example.com "${EXTRA_ARGS[@]}"
 		hv_postfix "pf$RUNS" "$MT_MILTER_PF_SOCK" "${PF_COMMON[@]}" ;;
 	*) mt_fatal "unknown configuration $1" ;;
 	esac
@@ -253,9 +246,21 @@ attack_once() {
 	mt_say "$tag: found $(hv_kv "$out" yield)/s (tp $(hv_kv "$out" tp), fp $(hv_kv "$out" fp)), classified $(hv_kv "$out" correct_per_s)/s, from $(hv_kv "$out" sources) addresses; known-good p99 $(hv_kv "$clean" rcpt_p99) s; new sender (sent, delivered, deferrals, max delay, delays, callouts): $LEGIT"
 }
 
-# run_rows: the baselines and every run of this family's sources.
+# setup_directory: the candidates, in slapd (started here) and a list.
+setup_directory() {
+	LIST=$MT_TMP/cands
+	"$HV_HARVEST" --make-list "$S6_CANDIDATES" --valid-fraction "$S6_VALID" >"$LIST" ||
+		mt_fatal "harvest --make-list failed"
+	mt_start_slapd
+	hv_ldif_list "$LIST" >"$MT_TMP/cands.ldif"
+	hv_slapd_add "$MT_TMP/cands.ldif"
+	hv_ldap_cf "$MT_TMP/ldap-rcpt.cf"
+}
+
+# run_rows SOURCES: the baselines and every run of these sources.
 run_rows() {
 	local cfg src strat n conns
+	setup_directory
 	for cfg in $S6_CONFIGS; do hv_baseline "$cfg"; done
 	for cfg in $S6_CONFIGS; do
 		for src in $1; do
@@ -306,7 +311,10 @@ awk -F'\t' '
 	function classified(cfg, k) { return has(cfg, k) ? sprintf("%.2f", c[cfg, k]) : "-" }
 	function ratio(k) {
 		if (!has("postfix", k) || !has("tarpit", k)) return "-"
-		if (tp["tarpit", k] > 0) return sprintf("%.0f", y["postfix", k] / y["tarpit", k])
+		if (tp["tarpit", k] > 0) {
+			r = y["postfix", k] / y["tarpit", k]
+			return sprintf(r < 10 ? "%.2f" : "%.0f", r)
+		}
 		return sprintf(">%.0f", y["postfix", k] * el["tarpit", k])
 	}
 	END {
