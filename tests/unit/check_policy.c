@@ -1040,6 +1040,28 @@ START_TEST(test_before_lookup)
 END_TEST
 
 /*
+ * check_path - the daemon's path for one recipient: policy_before_lookup,
+ * then policy_decide if it did not answer; the answer and its delay
+ */
+static void
+check_path(const struct policy_config *cfg, const struct policy_input *in,
+    const char *what, int before, enum policy_action action, double delay,
+    const char *reason)
+{
+	struct decision d;
+	int ret;
+
+	memset(&d, 0x5a, sizeof(d));
+	ret = policy_before_lookup(cfg, in, &d);
+	ck_assert_msg(ret == before, "%s: before_lookup %d", what, ret);
+	if (!ret)
+		policy_decide(cfg, in, &d);
+	ck_assert_msg(d.action == action && near(d.delay, delay) &&
+	    strcmp(d.reason, reason) == 0, "%s: %s %g %s", what,
+	    policy_action_name(d.action), d.delay, d.reason);
+}
+
+/*
  * The wide network: weight times its score counts as the client's own,
  * rounded like the score, never added to it. From suspect 5 and harvest
  * 25 with weight 0.5: a wide score of 9 makes every address of the
@@ -1080,9 +1102,7 @@ START_TEST(test_wide)
 	};
 	struct policy_config cfg;
 	struct policy_input in;
-	struct decision d;
 	size_t i;
-	int ret;
 
 	for (i = 0; i < NROWS(rows); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -1096,16 +1116,8 @@ START_TEST(test_wide)
 		in.score = rows[i].score;
 		in.wide_score = rows[i].wide;
 		in.unknowns = rows[i].unknowns;
-		memset(&d, 0x5a, sizeof(d));
-		ret = policy_before_lookup(&cfg, &in, &d);
-		ck_assert_msg(ret == rows[i].before, "%s: before_lookup %d",
-		    rows[i].what, ret);
-		if (!ret)
-			policy_decide(&cfg, &in, &d);
-		ck_assert_msg(d.action == rows[i].action && near(d.delay,
-		    rows[i].delay) && strcmp(d.reason, rows[i].reason) == 0,
-		    "%s: %s %g %s", rows[i].what, policy_action_name(d.action),
-		    d.delay, d.reason);
+		check_path(&cfg, &in, rows[i].what, rows[i].before,
+		    rows[i].action, rows[i].delay, rows[i].reason);
 	}
 }
 END_TEST
@@ -1210,9 +1222,7 @@ START_TEST(test_good)
 	};
 	struct policy_config cfg;
 	struct policy_input in;
-	struct decision d;
 	size_t i;
-	int ret;
 
 	for (i = 0; i < NROWS(rows); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -1230,16 +1240,8 @@ START_TEST(test_good)
 		in.wide_score = rows[i].wide;
 		in.asleep_total = rows[i].atot;
 		in.asleep_net = rows[i].anet;
-		memset(&d, 0x5a, sizeof(d));
-		ret = policy_before_lookup(&cfg, &in, &d);
-		ck_assert_msg(ret == rows[i].before, "%s: before_lookup %d",
-		    rows[i].what, ret);
-		if (!ret)
-			policy_decide(&cfg, &in, &d);
-		ck_assert_msg(d.action == rows[i].action && near(d.delay,
-		    rows[i].delay) && strcmp(d.reason, rows[i].reason) == 0,
-		    "%s: %s %g %s", rows[i].what, policy_action_name(d.action),
-		    d.delay, d.reason);
+		check_path(&cfg, &in, rows[i].what, rows[i].before,
+		    rows[i].action, rows[i].delay, rows[i].reason);
 	}
 }
 END_TEST
